@@ -1,0 +1,178 @@
+"""Application factory."""
+
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, g, has_request_context, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import babel, csrf, db, login_manager, migrate
+from config import Config, ProductionConfig
+
+
+def create_app(config: type[Config] = Config, **overrides) -> Flask:
+    """Build the app. No side effects: no tables created, no threads started."""
+    if config is ProductionConfig:
+        config.check()
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    app.config.from_object(config)
+    app.config.update(overrides)
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_security_headers(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+
+
+def select_locale() -> str | None:
+    if current_user and current_user.is_authenticated and current_user.locale:
+        return current_user.locale
+    from flask import current_app
+
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    # Import models so that every table is known to the metadata (migrations, relationships).
+    from app.accounts import models as _accounts  # noqa: F401
+    from app.audit import models as _audit  # noqa: F401
+    from app.auth import models as _auth  # noqa: F401
+    from app.auth.services import load_user
+
+    login_manager.user_loader(load_user)
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            # SQLite enforces foreign keys (and ON DELETE CASCADE) only when asked, per connection.
+            sa.event.listen(db.engine, "connect", _sqlite_foreign_keys)
+    if app.config.get("SQL_QUERY_HEADER"):
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", _count_query)
+
+        @app.after_request
+        def add_query_count(response):
+            response.headers["X-SQL-Queries"] = str(g.get("sql_queries", 0))
+            return response
+
+
+def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _count_query(*_args, **_kwargs) -> None:
+    if has_request_context():
+        g.sql_queries = g.get("sql_queries", 0) + 1
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts import bp as accounts_bp
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(accounts_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(code: int, title: str, message: str):
+        if request.accept_mimetypes.best == "application/json":
+            return jsonify(error=message), code
+        return render_template("error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return render_error(403, _("Not allowed"), _("You do not have permission to do that."))
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_error(404, _("Not found"), _("That page or record does not exist."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return render_error(405, _("Not allowed"), _("That action is not available here."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return render_error(
+            400,
+            _("Form expired"),
+            _("The form expired or was sent from elsewhere. Please try again."),
+        )
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return render_error(413, _("File too large"), _("The uploaded file is too large."))
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(_error):
+        # Two saves raced past the form's version check; the database refused the second.
+        db.session.rollback()
+        return render_error(
+            409,
+            _("Changed by someone else"),
+            _(
+                "Someone else saved this record at the same moment. Nothing of yours was saved: "
+                "open it again to see the current version."
+            ),
+        )
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        db.session.rollback()
+        return render_error(
+            500, _("Something went wrong"), _("The error was logged. Please try again.")
+        )
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app import formatting
+
+    formatting.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.accounts.cli import seed_bench_command, seed_demo_command
+    from app.auth.cli import users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_bench_command)
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

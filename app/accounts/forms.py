@@ -1,0 +1,152 @@
+"""Account, contact, note, filter and import forms."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from app.accounts.labels import (
+    CHANNEL_LABELS,
+    CONTACT_ROLE_LABELS,
+    STATUS_LABELS,
+    TIER_LABELS,
+    choices,
+)
+from app.formatting import CURRENCIES, minor_units_exponent
+
+DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def clean_domain(value: str) -> str:
+    """'https://www.Example.co.jp/about' -> 'example.co.jp'."""
+    value = (value or "").strip().lower()
+    value = re.sub(r"^[a-z]+://", "", value).split("/")[0].split(":")[0]
+    return value.removeprefix("www.")
+
+
+def parse_amount(text: str, currency: str) -> Decimal:
+    """An ARR typed by a person ('1,200,000' or '1200000.50'); ValueError with a reason."""
+    cleaned = (text or "").strip().replace(",", "").replace("_", "").replace(" ", "")
+    if not cleaned:
+        raise ValueError(_l("Enter the ARR (0 if none)."))
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError(_l("Enter a number such as 1200000 or 1200000.50.")) from None
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(_l("The ARR cannot be negative."))
+    places = minor_units_exponent(currency)
+    if -amount.as_tuple().exponent > places:
+        raise ValueError(
+            _l("%(currency)s allows %(n)d decimal places.", currency=currency, n=places)
+        )
+    if amount >= Decimal(10) ** 15:
+        raise ValueError(_l("That amount is too large."))
+    return amount
+
+
+class AccountForm(FlaskForm):
+    version = HiddenField()
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    domain = StringField(
+        _l("Domain"),
+        validators=[InputRequired(), Length(max=253)],
+        filters=[clean_domain],
+        description=_l("The company's web domain, e.g. example.co.jp. Must be unique."),
+    )
+    industry = StringField(_l("Industry"), validators=[Optional(), Length(max=100)])
+    tier = SelectField(_l("Tier"), choices=choices(TIER_LABELS), validators=[InputRequired()])
+    arr = StringField(_l("ARR"), validators=[InputRequired()], default="0")
+    currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="JPY")
+    renewal_date = DateField(_l("Renewal date"), validators=[Optional()])
+    status = SelectField(_l("Lifecycle status"), choices=choices(STATUS_LABELS), default="active")
+    health_score = IntegerField(
+        _l("Health score"),
+        validators=[Optional(), NumberRange(min=0, max=100, message=_l("Between 0 and 100."))],
+    )
+    nps = IntegerField(
+        _l("Latest NPS"),
+        validators=[
+            Optional(),
+            NumberRange(min=-100, max=100, message=_l("Between -100 and 100.")),
+        ],
+    )
+    csm_owner_id = SelectField(_l("CSM owner"), coerce=str, validate_choice=True)
+    ae_owner_id = SelectField(_l("AE owner"), coerce=str, validate_choice=True)
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=10000)])
+    submit = SubmitField(_l("Save account"))
+
+    def validate_domain(self, field):
+        if not DOMAIN_RE.match(field.data or ""):
+            raise ValidationError(_l("Enter a domain such as example.co.jp."))
+
+    def validate_arr(self, field):
+        try:
+            self.arr_amount = parse_amount(field.data, self.currency.data or "JPY")
+        except ValueError as error:
+            raise ValidationError(str(error.args[0])) from None
+
+
+class ContactForm(FlaskForm):
+    version = HiddenField()
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    phone = StringField(
+        _l("Phone"),
+        validators=[
+            Optional(),
+            Length(max=40),
+            Regexp(r"^[0-9+()\-. ]{4,40}$", message=_l("Digits, spaces and + ( ) - . only.")),
+        ],
+    )
+    role = SelectField(_l("Role"), choices=choices(CONTACT_ROLE_LABELS))
+    preferred_channel = SelectField(_l("Preferred channel"), choices=choices(CHANNEL_LABELS))
+    submit = SubmitField(_l("Save contact"))
+
+    def validate_phone(self, field):
+        if self.preferred_channel.data == "phone" and not field.data:
+            raise ValidationError(
+                _l("A phone number is needed when the preferred channel is phone.")
+            )
+
+    def validate_email(self, field):
+        if self.preferred_channel.data == "email" and not field.data:
+            raise ValidationError(
+                _l("An e-mail address is needed when the preferred channel is e-mail.")
+            )
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Note"), validators=[InputRequired(), Length(max=5000)])
+    submit = SubmitField(_l("Add note"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("CSV file"),
+        validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))],
+        description=_l("UTF-8 (with or without BOM) or Shift_JIS, first row with column names."),
+    )
+    submit = SubmitField(_l("Check file"))

@@ -1,0 +1,87 @@
+"""Translated names of the account book's enumerations."""
+
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.models import Channel, ContactRole, LifecycleStatus, Tier
+from app.formatting import FIELD_LABELS, LABELS
+
+TIER_LABELS = {
+    Tier.STRATEGIC: _l("Strategic"),
+    Tier.ENTERPRISE: _l("Enterprise"),
+    Tier.GROWTH: _l("Growth"),
+}
+STATUS_LABELS = {
+    LifecycleStatus.ACTIVE: _l("Active"),
+    LifecycleStatus.AT_RISK: _l("At risk"),
+    LifecycleStatus.CHURNED: _l("Churned"),
+}
+CONTACT_ROLE_LABELS = {
+    ContactRole.EXECUTIVE: _l("Executive"),
+    ContactRole.ECONOMIC_BUYER: _l("Economic buyer"),
+    ContactRole.CHAMPION: _l("Champion"),
+    ContactRole.USER: _l("User"),
+}
+CHANNEL_LABELS = {
+    Channel.EMAIL: _l("E-mail"),
+    Channel.PHONE: _l("Phone"),
+    Channel.CHAT: _l("Chat"),
+    Channel.IN_PERSON: _l("In person"),
+}
+HEALTH_BANDS = {
+    "good": (_l("Good (70-100)"), 70, 100),
+    "fair": (_l("Fair (40-69)"), 40, 69),
+    "poor": (_l("Poor (0-39)"), 0, 39),
+}
+RENEWAL_WINDOWS = {
+    "overdue": _l("Renewal date passed"),
+    "30": _l("Renews within 30 days"),
+    "90": _l("Renews within 90 days"),
+    "180": _l("Renews within 180 days"),
+}
+SORTS = {
+    "name": _l("Name"),
+    "arr": _l("ARR"),
+    "health": _l("Health"),
+    "renewal": _l("Renewal date"),
+}
+for mapping in (TIER_LABELS, STATUS_LABELS, CONTACT_ROLE_LABELS, CHANNEL_LABELS):
+    LABELS.update(mapping)
+
+
+def choices(mapping) -> list[tuple[str, object]]:
+    return [(member.value, text) for member, text in mapping.items()]
+
+
+def health_band(score: int | None) -> str | None:
+    if score is None:
+        return None
+    return next(band for band, (_t, low, high) in HEALTH_BANDS.items() if low <= score <= high)
+
+
+FIELD_LABELS.update(
+    {
+        "name": _l("Name"),
+        "domain": _l("Domain"),
+        "industry": _l("Industry"),
+        "tier": _l("Tier"),
+        "arr_minor": _l("ARR (minor units)"),
+        "currency": _l("Currency"),
+        "renewal_date": _l("Renewal date"),
+        "status": _l("Status"),
+        "health_score": _l("Health score"),
+        "nps": _l("Latest NPS"),
+        "csm_owner": _l("CSM owner"),
+        "ae_owner": _l("AE owner"),
+        "notes": _l("Notes"),
+        "note": _l("Note"),
+        "title": _l("Title"),
+        "email": _l("E-mail"),
+        "phone": _l("Phone"),
+        "role": _l("Role"),
+        "preferred_channel": _l("Preferred channel"),
+        "roles": _l("Roles"),
+        "active": _l("Active"),
+        "locale": _l("Language"),
+        "password": _l("Password"),
+    }
+)

@@ -1,0 +1,1 @@
+"""Audit history: who changed what, when, from what to what. Written by services, never edited."""

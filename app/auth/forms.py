@@ -1,0 +1,91 @@
+"""Sign-in, profile and user administration forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.auth.labels import LANGUAGE_LABELS, ROLE_LABELS
+
+MIN_PASSWORD = 8
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this device"), default=False)
+    submit = SubmitField(_l("Sign in"))
+
+
+def _language_choices():
+    return [(code, label) for code, label in LANGUAGE_LABELS.items()]
+
+
+class UserForm(FlaskForm):
+    version = HiddenField()
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), Email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    roles = MultiCheckboxField(
+        _l("Roles"),
+        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        validators=[InputRequired(message=_l("Pick at least one role."))],
+    )
+    locale = SelectField(_l("Language"), choices=_language_choices())
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(min=MIN_PASSWORD, max=200)],
+        description=_l("At least 8 characters. Leave empty to keep the current password."),
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(), Length(min=MIN_PASSWORD, max=200)],
+        description=_l("At least 8 characters."),
+    )
+
+
+class ProfileForm(FlaskForm):
+    version = HiddenField()
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    locale = SelectField(_l("Language"), choices=_language_choices())
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[Optional()],
+        description=_l("Needed only to change your password."),
+    )
+    new_password = PasswordField(
+        _l("New password"), validators=[Optional(), Length(min=MIN_PASSWORD, max=200)]
+    )
+    confirm_password = PasswordField(
+        _l("Repeat new password"),
+        validators=[EqualTo("new_password", message=_l("The two passwords differ."))],
+    )
+    submit = SubmitField(_l("Save"))
+
+    def validate_current_password(self, field):
+        if self.new_password.data and not field.data:
+            raise ValidationError(_l("Enter your current password to set a new one."))
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only POST: the CSRF token is all it carries."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,44 @@
+"""Server-side checks of the rights table in SPEC.md."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from app.auth.models import Role
+
+
+def roles_required(*roles: Role):
+    """The view needs a signed-in user holding at least one of the roles (admin always may)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(Role.ADMIN, *roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def can_create_account(user) -> bool:
+    return user.has_role(Role.ADMIN, Role.CSM, Role.AE)
+
+
+def can_edit_account(user, account) -> bool:
+    """Admins edit every account; CSMs and AEs the accounts they own."""
+    if user.has_role(Role.ADMIN):
+        return True
+    return user.has_role(Role.CSM, Role.AE) and account.is_owned_by(user)
+
+
+def can_delete_account(user, account) -> bool:
+    return user.has_role(Role.ADMIN)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)

@@ -1,0 +1,165 @@
+"""Sign-in with throttling, and user administration."""
+
+import logging
+import secrets
+from datetime import timedelta
+from functools import cache
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.audit import services as audit
+from app.auth.models import LoginAttempt, Role, User, UserRole
+from app.extensions import db
+from app.models import DomainError, utcnow
+
+log = logging.getLogger(__name__)
+
+USER_AUDIT_FIELDS = ("email", "name", "active", "locale")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the e-mail is unknown, so both failures take the same time."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+class LoginLocked(DomainError):
+    def __init__(self, minutes: int):
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
+class EmailTaken(DomainError):
+    pass
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login loader: the id carries the session token, so rotating it ends sessions."""
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _recent_failures(column, value, since) -> int:
+    stmt = sa.select(sa.func.count(LoginAttempt.id)).where(
+        column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
+    )
+    return db.session.scalar(stmt)
+
+
+def authenticate(email: str, password: str, ip_address: str) -> User | None:
+    """The active user with these credentials, or None; raises LoginLocked when throttled."""
+    email = normalize_email(email)
+    config = current_app.config
+    since = utcnow() - timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+    limit = config["LOGIN_MAX_FAILURES"]
+    if (
+        _recent_failures(LoginAttempt.email, email, since) >= limit
+        or _recent_failures(LoginAttempt.ip_address, ip_address, since) >= limit
+    ):
+        log.warning("sign-in refused, locked: email=%s ip=%s", email, ip_address)
+        raise LoginLocked(config["LOGIN_LOCK_MINUTES"])
+
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        ok = False
+    else:
+        ok = user.check_password(password) and user.active
+    db.session.add(LoginAttempt(email=email, ip_address=ip_address, succeeded=ok))
+    if not ok:
+        log.warning("failed sign-in: email=%s ip=%s", email, ip_address)
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_user(actor, *, email: str, name: str, password: str, roles, locale=None) -> User:
+    """A new active user with the given roles."""
+    email = normalize_email(email)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise EmailTaken(email)
+    user = User(email=email, name=name.strip(), locale=locale or None)
+    user.set_password(password)
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.flush()
+    changes = audit.snapshot(user, USER_AUDIT_FIELDS)
+    changes["roles"] = [None, sorted(r.value for r in user.roles)]
+    audit.record(actor, "user", user.id, "create", changes=changes, summary=user.email)
+    return user
+
+
+def update_user(
+    actor, user: User, *, email=None, name=None, roles=None, locale=None, password=None
+) -> User:
+    """Change a user's details; changing the password or roles ends their sessions."""
+    if email is not None:
+        email = normalize_email(email)
+        clash = db.session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id))
+        if clash:
+            raise EmailTaken(email)
+        user.email = email
+    if name is not None:
+        user.name = name.strip()
+    if locale is not None:
+        user.locale = locale or None
+    changes = audit.pending_changes(user, USER_AUDIT_FIELDS)
+    if roles is not None:
+        old_roles = sorted(r.value for r in user.roles)
+        user.set_roles(roles)
+        new_roles = sorted(r.value for r in user.roles)
+        if old_roles != new_roles:
+            changes["roles"] = [old_roles, new_roles]
+    if password:
+        user.set_password(password)
+        changes["password"] = [audit.REDACTED, audit.REDACTED]
+    if changes:
+        if "password" in changes or "roles" in changes:
+            user.end_sessions()
+        user.updated_at = utcnow()  # bumps the version even when only roles changed
+        audit.record(actor, "user", user.id, "update", changes=changes, summary=user.email)
+    db.session.flush()
+    return user
+
+
+def set_active(actor, user: User, active: bool) -> User:
+    """Deactivate (ending their sessions) or reactivate a user; they keep their history."""
+    if actor.id == user.id and not active:
+        raise DomainError(_l("You cannot deactivate yourself."))
+    if user.active == active:
+        return user
+    user.active = active
+    if not active:
+        user.end_sessions()
+    audit.record(
+        actor,
+        "user",
+        user.id,
+        "update",
+        changes={"active": [not active, active]},
+        summary=user.email,
+    )
+    db.session.flush()
+    return user
+
+
+def users_with_role(*roles: Role) -> list[User]:
+    """Active users holding any of the roles, by name (for owner pickers)."""
+    stmt = (
+        sa.select(User)
+        .where(User.active.is_(True), User.role_rows.any(UserRole.role.in_(roles)))
+        .order_by(User.name)
+    )
+    return list(db.session.scalars(stmt))

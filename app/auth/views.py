@@ -1,0 +1,194 @@
+"""Sign-in, sign-out, profile, and user administration."""
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.audit.services import history_for
+from app.auth import bp
+from app.auth import services as users
+from app.auth.forms import ConfirmForm, LoginForm, NewUserForm, ProfileForm, UserForm
+from app.auth.models import Role, User
+from app.auth.permissions import roles_required
+from app.extensions import db
+from app.models import DomainError
+from app.versioning import stale, version_matches
+
+
+def _safe_next(target: str | None) -> str:
+    parts = urlsplit(target or "")
+    if target and not parts.scheme and not parts.netloc and target.startswith("/"):
+        return target
+    return url_for("main.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = users.authenticate(
+                form.email.data, form.password.data, request.remote_addr or "-"
+            )
+        except users.LoginLocked as locked:
+            db.session.commit()
+            flash(
+                _("Too many failed sign-ins. Try again in %(n)d minutes.", n=locked.minutes),
+                "error",
+            )
+            return render_template("auth/login.html", form=form), 429
+        db.session.commit()
+        if user is None:
+            flash(_("The e-mail or password is not right."), "error")
+            return render_template("auth/login.html", form=form), 200
+        next_url = _safe_next(request.args.get("next"))
+        session.clear()  # a fresh session at sign-in: no fixation
+        login_user(user, remember=form.remember.data)
+        return redirect(next_url)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    if request.method == "GET":
+        form.version.data = user.version
+        form.locale.data = user.locale or ""
+    elif form.validate_on_submit():
+        if not version_matches(form, user):
+            return stale("auth/profile.html", form=form, current=user)
+        if form.new_password.data and not user.check_password(form.current_password.data):
+            form.current_password.errors.append(_("That is not your current password."))
+            return render_template("auth/profile.html", form=form), 422
+        users.update_user(
+            user,
+            user,
+            name=form.name.data,
+            locale=form.locale.data,
+            password=form.new_password.data or None,
+        )
+        db.session.commit()
+        if form.new_password.data:  # their own cookie carried the old token: sign in again
+            login_user(user)
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/admin/users")
+@roles_required(Role.ADMIN)
+def list_users():
+    q = (request.args.get("q") or "").strip()
+    stmt = sa.select(User).order_by(User.active.desc(), User.name)
+    if q:
+        stmt = stmt.where(sa.or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("auth/users.html", page=page, q=q, confirm=ConfirmForm())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = users.create_user(
+                current_user,
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                roles=form.roles.data,
+                locale=form.locale.data,
+            )
+        except users.EmailTaken:
+            form.email.errors.append(_("A user with this e-mail already exists."))
+        else:
+            db.session.commit()
+            flash(_("User %(email)s created.", email=user.email), "success")
+            return redirect(url_for("auth.edit_user", user_id=user.id))
+    return render_template("auth/user_form.html", form=form, user=None), 422 if form.errors else 200
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user)
+    if request.method == "GET":
+        form.version.data = user.version
+        form.roles.data = sorted(r.value for r in user.roles)
+        form.locale.data = user.locale or ""
+    elif form.validate_on_submit():
+        if not version_matches(form, user):
+            return stale(
+                "auth/user_form.html",
+                form=form,
+                user=user,
+                current=user,
+                history=history_for("user", user.id),
+                confirm=ConfirmForm(),
+            )
+        try:
+            users.update_user(
+                current_user,
+                user,
+                email=form.email.data,
+                name=form.name.data,
+                roles=form.roles.data,
+                locale=form.locale.data,
+                password=form.password.data or None,
+            )
+        except users.EmailTaken:
+            form.email.errors.append(_("A user with this e-mail already exists."))
+        else:
+            db.session.commit()
+            flash(_("User %(email)s saved.", email=user.email), "success")
+            return redirect(url_for("auth.edit_user", user_id=user.id))
+    status = 422 if form.errors else 200
+    return render_template(
+        "auth/user_form.html",
+        form=form,
+        user=user,
+        history=history_for("user", user.id),
+        confirm=ConfirmForm(),
+    ), status
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@roles_required(Role.ADMIN)
+def set_user_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    try:
+        users.set_active(current_user, user, active)
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        if active:
+            flash(_("%(email)s can sign in again.", email=user.email), "success")
+        else:
+            flash(
+                _("%(email)s is deactivated and signed out everywhere.", email=user.email),
+                "success",
+            )
+    return redirect(url_for("auth.edit_user", user_id=user.id))

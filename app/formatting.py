@@ -1,0 +1,72 @@
+"""Jinja filters and globals: money, dates, enum labels, the health trend line."""
+
+import enum
+from decimal import Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+from flask import Flask
+from flask_babel import format_date, format_datetime, get_locale
+
+CURRENCIES = ("JPY", "USD", "EUR", "GBP")
+
+# Enum value -> lazy translated label; each domain adds its own in its labels module.
+LABELS: dict[enum.Enum, object] = {}
+
+
+# Field name -> lazy translated label, for the audit history; domains add theirs.
+FIELD_LABELS: dict[str, object] = {}
+
+
+def field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name.replace("_", " ")))
+
+
+def minor_units_exponent(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+def to_minor_units(amount: Decimal, currency: str) -> int:
+    return int(amount.scaleb(minor_units_exponent(currency)).to_integral_value())
+
+
+def from_minor_units(minor: int, currency: str) -> Decimal:
+    return Decimal(minor).scaleb(-minor_units_exponent(currency))
+
+
+def money(minor: int | None, currency: str) -> str:
+    """ARR and other amounts: integer minor units shown in the reader's locale."""
+    if minor is None:
+        return ""
+    return format_currency(from_minor_units(minor, currency), currency, locale=str(get_locale()))
+
+
+def label(value) -> str:
+    if value is None:
+        return ""
+    return str(LABELS.get(value, getattr(value, "value", value)))
+
+
+def sparkline_points(scores: list[int], width: int = 120, height: int = 28) -> str:
+    """SVG polyline points for a series of 0-100 scores, oldest first."""
+    if not scores:
+        return ""
+    if len(scores) == 1:
+        scores = scores * 2
+    step = width / (len(scores) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - (score / 100) * height:.1f}" for i, score in enumerate(scores)
+    )
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        money=money,
+        label=label,
+        date=lambda d, fmt="medium": format_date(d, fmt) if d else "",
+        datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",
+    )
+    app.jinja_env.globals.update(
+        sparkline_points=sparkline_points,
+        field_label=field_label,
+        current_locale=lambda: str(get_locale() or "en"),
+    )

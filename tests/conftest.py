@@ -1,0 +1,211 @@
+"""Test fixtures: the app on a freshly migrated database (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), a clean database per test, users per role, and factories."""
+
+import itertools
+import os
+import re
+import tempfile
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.accounts.models import Account, Channel, Contact, ContactRole, LifecycleStatus, Tier
+from app.auth.models import Role, User
+from app.extensions import db
+from config import TestingConfig
+
+PASSWORD = "correct-horse-1"
+_counter = itertools.count(1)
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return None
+    return (
+        url.replace("postgresql://", "postgresql+psycopg://", 1) if "+psycopg" not in url else url
+    )
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A database of the suite's own: created now, dropped at the end."""
+    pg_url = _postgres_url()
+    if pg_url is None:
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{folder}/test.sqlite"
+        return
+    url = make_url(pg_url)
+    name = url.database
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name or ""):
+        raise RuntimeError("TEST_DATABASE_URL must name a database like crm_test")
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        upgrade()  # the schema comes only from the migrations
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def clean_database(app):
+    """Every test starts from empty tables."""
+    yield
+    with app.app_context():
+        db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(sa.delete(db.metadata.tables[table]))
+
+
+@pytest.fixture
+def app_ctx(app):
+    with app.test_request_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    def make(*roles, email=None, name=None, password=PASSWORD, active=True, locale="en"):
+        with app.app_context():
+            n = next(_counter)
+            user = User(
+                email=email or f"user{n}@example.test",
+                name=name or f"User {n}",
+                active=active,
+                locale=locale,
+            )
+            user.set_password(password)
+            user.set_roles(roles or ["csm"])
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+@pytest.fixture
+def make_account(app):
+    def make(**values):
+        n = next(_counter)
+        defaults = dict(
+            name=f"Account {n}",
+            domain=f"account{n}.example.com",
+            industry="Software",
+            tier=Tier.ENTERPRISE,
+            arr_minor=1_000_000,
+            currency="JPY",
+            renewal_date=date(2027, 4, 1),
+            status=LifecycleStatus.ACTIVE,
+            health_score=70,
+            nps=20,
+        )
+        with app.app_context():
+            account = Account(**(defaults | values))
+            db.session.add(account)
+            db.session.commit()
+            return account.id
+
+    return make
+
+
+@pytest.fixture
+def make_contact(app):
+    def make(account_id, **values):
+        defaults = dict(
+            name="Hanako Sato",
+            title="CIO",
+            email="hanako@example.co.jp",
+            role=ContactRole.EXECUTIVE,
+            preferred_channel=Channel.EMAIL,
+        )
+        with app.app_context():
+            contact = Contact(account_id=account_id, **(defaults | values))
+            db.session.add(contact)
+            db.session.commit()
+            return contact.id
+
+    return make
+
+
+def login(client, app, user_id):
+    """Sign the test client in as the user, through the real sign-in form."""
+    with app.app_context():
+        email = db.session.get(User, user_id).email
+    client.get("/login")
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_token(client)}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+def csrf_token(client, path="/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def login_as(client, app, make_user):
+    """login_as("csm") signs a fresh user with that role in and returns their id."""
+
+    def do(*roles, **kwargs):
+        user_id = make_user(*roles, **kwargs)
+        login(client, app, user_id)
+        return user_id
+
+    return do
+
+
+ROLES = [r.value for r in Role]
+
+
+# A skipped test hides a gap: the run fails when any test is skipped.
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _skipped and session.exitstatus == 0:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _skipped:
+        terminalreporter.write_line(
+            f"FAILED: {len(_skipped)} skipped test(s); skips are not allowed: {_skipped[:5]}"
+        )
