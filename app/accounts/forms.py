@@ -17,7 +17,6 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
-    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -34,6 +33,7 @@ from app.accounts.labels import (
     choices,
 )
 from app.formatting import CURRENCIES, minor_units_exponent
+from app.validators import EmailAddress
 
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -112,7 +112,7 @@ class ContactForm(FlaskForm):
     version = HiddenField()
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
-    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[Optional(), EmailAddress(), Length(max=254)])
     phone = StringField(
         _l("Phone"),
         validators=[

@@ -12,10 +12,11 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.labels import LANGUAGE_LABELS, ROLE_LABELS
+from app.validators import EmailAddress
 
 MIN_PASSWORD = 8
 
@@ -38,7 +39,7 @@ def _language_choices():
 
 class UserForm(FlaskForm):
     version = HiddenField()
-    email = EmailField(_l("E-mail"), validators=[InputRequired(), Email(), Length(max=254)])
+    email = EmailField(_l("E-mail"), validators=[InputRequired(), EmailAddress(), Length(max=254)])
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     roles = MultiCheckboxField(
         _l("Roles"),

@@ -1,0 +1,172 @@
+"""Every route, with every role and anonymously, answers as SPEC.md's rights table says.
+
+A route missing from RIGHTS fails test_every_route_is_in_the_table: a new route cannot
+ship without its row here.
+"""
+
+import pytest
+
+from app.accounts.models import ImportBatch
+from app.extensions import db
+from tests.conftest import ROLES, csrf_token, login
+
+ANON = "anonymous"
+WHO = [ANON, *ROLES]
+CREATORS = {"admin", "csm", "ae"}
+
+# (endpoint, method, variant) -> url template and {who: status}; "*" is every signed-in role.
+# Variants "own"/"other" use an account the signed-in CSM/AE owns, or one they do not.
+SIGNED_IN_ONLY = {ANON: 302}
+
+
+def only(allowed, ok, denied=403):
+    return {ANON: 302} | {role: (ok if role in allowed else denied) for role in ROLES}
+
+
+RIGHTS = {
+    ("main.index", "GET", ""): ("/", {ANON: 302, "*": 302}),
+    ("main.healthz", "GET", ""): ("/healthz", {ANON: 200, "*": 200}),
+    ("auth.login", "GET", ""): ("/login", {ANON: 200, "*": 302}),
+    ("auth.login", "POST", ""): ("/login", {ANON: 200, "*": 302}),
+    ("auth.logout", "POST", ""): ("/logout", {ANON: 302, "*": 302}),
+    ("auth.profile", "GET", ""): ("/profile", {ANON: 302, "*": 200}),
+    ("auth.profile", "POST", ""): ("/profile", {ANON: 302, "*": 422}),
+    ("auth.list_users", "GET", ""): ("/admin/users", only({"admin"}, 200)),
+    ("auth.new_user", "GET", ""): ("/admin/users/new", only({"admin"}, 200)),
+    ("auth.new_user", "POST", ""): ("/admin/users/new", only({"admin"}, 422)),
+    ("auth.edit_user", "GET", ""): ("/admin/users/{other_user}", only({"admin"}, 200)),
+    ("auth.edit_user", "POST", ""): ("/admin/users/{other_user}", only({"admin"}, 422)),
+    ("auth.set_user_active", "POST", ""): (
+        "/admin/users/{other_user}/active",
+        only({"admin"}, 302),
+    ),
+    ("accounts.list_accounts", "GET", ""): ("/accounts/", {ANON: 302, "*": 200}),
+    ("accounts.export_accounts", "GET", ""): ("/accounts/export.csv", {ANON: 302, "*": 200}),
+    ("accounts.new_account", "GET", ""): ("/accounts/new", only(CREATORS, 200)),
+    ("accounts.new_account", "POST", ""): ("/accounts/new", only(CREATORS, 422)),
+    ("accounts.show_account", "GET", ""): ("/accounts/{other}", {ANON: 302, "*": 200}),
+    ("accounts.edit_account", "GET", "own"): ("/accounts/{own}/edit", only(CREATORS, 200)),
+    ("accounts.edit_account", "GET", "other"): ("/accounts/{other}/edit", only({"admin"}, 200)),
+    ("accounts.edit_account", "POST", "own"): ("/accounts/{own}/edit", only(CREATORS, 422)),
+    ("accounts.edit_account", "POST", "other"): ("/accounts/{other}/edit", only({"admin"}, 422)),
+    ("accounts.delete_account", "POST", "own"): ("/accounts/{own}/delete", only({"admin"}, 302)),
+    ("accounts.add_note", "POST", "own"): ("/accounts/{own}/notes", only(CREATORS, 302)),
+    ("accounts.add_note", "POST", "other"): ("/accounts/{other}/notes", only({"admin"}, 302)),
+    ("accounts.new_contact", "GET", "own"): ("/accounts/{own}/contacts/new", only(CREATORS, 200)),
+    ("accounts.new_contact", "GET", "other"): (
+        "/accounts/{other}/contacts/new",
+        only({"admin"}, 200),
+    ),
+    ("accounts.new_contact", "POST", "own"): ("/accounts/{own}/contacts/new", only(CREATORS, 422)),
+    ("accounts.edit_contact", "GET", "own"): (
+        "/accounts/{own}/contacts/{own_contact}",
+        only(CREATORS, 200),
+    ),
+    ("accounts.edit_contact", "GET", "other"): (
+        "/accounts/{other}/contacts/{other_contact}",
+        only({"admin"}, 200),
+    ),
+    ("accounts.edit_contact", "POST", "own"): (
+        "/accounts/{own}/contacts/{own_contact}",
+        only(CREATORS, 422),
+    ),
+    ("accounts.edit_contact", "POST", "other"): (
+        "/accounts/{other}/contacts/{other_contact}",
+        only({"admin"}, 422),
+    ),
+    ("accounts.delete_contact", "POST", "own"): (
+        "/accounts/{own}/contacts/{own_contact}/delete",
+        only(CREATORS, 302),
+    ),
+    ("accounts.delete_contact", "POST", "other"): (
+        "/accounts/{other}/contacts/{other_contact}/delete",
+        only({"admin"}, 302),
+    ),
+    ("accounts.import_accounts", "GET", ""): ("/accounts/import", only(CREATORS, 200)),
+    ("accounts.import_accounts", "POST", ""): ("/accounts/import", only(CREATORS, 422)),
+    ("accounts.preview_import", "GET", "own"): (
+        "/accounts/import/{own_batch}",
+        only(CREATORS, 200),
+    ),
+    ("accounts.preview_import", "GET", "other"): (
+        "/accounts/import/{other_batch}",
+        only(set(), 200),
+    ),
+    ("accounts.confirm_import", "POST", "own"): (
+        "/accounts/import/{own_batch}",
+        only(CREATORS, 302),
+    ),
+}
+
+
+def test_every_route_is_in_the_table(app):
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    covered = {(endpoint, method) for endpoint, method, _variant in RIGHTS}
+    assert routes - covered == set(), "routes without a row in RIGHTS"
+    assert covered - routes == set(), "rows in RIGHTS for routes that do not exist"
+
+
+CASES = [
+    pytest.param(key, who, id=f"{key[0]}-{key[1]}-{key[2] or 'any'}-{who}")
+    for key in RIGHTS
+    for who in WHO
+]
+
+
+@pytest.fixture
+def world(app, make_user, make_account, make_contact):
+    """Two accounts (one owned by the signed-in CSM/AE), contacts, import batches, a user."""
+
+    def build(who):
+        me = None if who == ANON else make_user(who)
+        someone = make_user("csm")
+        owner_fields = {"csm": "csm_owner_id", "ae": "ae_owner_id"}
+        own = make_account(**({owner_fields[who]: me} if who in owner_fields else {}))
+        other = make_account(csm_owner_id=someone)
+        ids = {
+            "own": own,
+            "other": other,
+            "other_user": someone,
+            "me": me,
+            "own_contact": make_contact(own),
+            "other_contact": make_contact(other),
+        }
+        with app.app_context():
+            csv_text = "name,domain\nNew One,new-one.example.com\n"
+            for key, user_id in (("own_batch", me or someone), ("other_batch", someone)):
+                batch = ImportBatch(
+                    user_id=user_id, filename="a.csv", encoding="utf-8", content=csv_text
+                )
+                db.session.add(batch)
+                db.session.flush()
+                ids[key] = batch.id
+            db.session.commit()
+        return ids
+
+    return build
+
+
+@pytest.mark.parametrize(("key", "who"), CASES)
+def test_route_answers_as_the_rights_table_says(app, client, world, key, who):
+    endpoint, method, _variant = key
+    url_template, expected = RIGHTS[key]
+    ids = world(who)
+    if who != ANON:
+        login(client, app, ids["me"])
+        token = csrf_token(client, "/profile")
+    else:
+        token = csrf_token(client, "/login")
+    url = url_template.format(**ids)
+    if method == "GET":
+        response = client.get(url)
+    else:
+        response = client.post(url, data={"csrf_token": token})
+    want = expected.get(who, expected.get("*"))
+    assert response.status_code == want, f"{method} {url} as {who}"
+    if who == ANON and want == 302 and endpoint not in ("auth.logout",):
+        assert "/login" in response.headers["Location"]
