@@ -125,17 +125,20 @@ class ContactForm(FlaskForm):
     preferred_channel = SelectField(_l("Preferred channel"), choices=choices(CHANNEL_LABELS))
     submit = SubmitField(_l("Save contact"))
 
-    def validate_phone(self, field):
-        if self.preferred_channel.data == "phone" and not field.data:
-            raise ValidationError(
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Across fields, so not an inline validator: Optional() would skip it on empty input.
+        if self.preferred_channel.data == "phone" and not self.phone.data:
+            self.phone.errors.append(
                 _l("A phone number is needed when the preferred channel is phone.")
             )
-
-    def validate_email(self, field):
-        if self.preferred_channel.data == "email" and not field.data:
-            raise ValidationError(
+            ok = False
+        if self.preferred_channel.data == "email" and not self.email.data:
+            self.email.errors.append(
                 _l("An e-mail address is needed when the preferred channel is e-mail.")
             )
+            ok = False
+        return ok
 
 
 class NoteForm(FlaskForm):

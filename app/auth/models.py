@@ -42,7 +42,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     role_rows: Mapped[list["UserRole"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
 
     __mapper_args__ = {"version_id_col": version}

@@ -8,6 +8,7 @@ from functools import cache
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
@@ -41,7 +42,8 @@ def load_user(user_id: str) -> User | None:
     ident, _, token = user_id.partition(":")
     if not ident.isdigit():
         return None
-    user = db.session.get(User, int(ident))
+    stmt = sa.select(User).where(User.id == int(ident)).options(joinedload(User.role_rows))
+    user = db.session.scalars(stmt).unique().one_or_none()
     if user is None or not user.active or user.session_token != token:
         return None
     return user
@@ -155,11 +157,11 @@ def set_active(actor, user: User, active: bool) -> User:
     return user
 
 
-def users_with_role(*roles: Role) -> list[User]:
-    """Active users holding any of the roles, by name (for owner pickers)."""
+def users_with_role(*roles: Role) -> list:
+    """(id, name) of the active users holding any of the roles, by name (for pickers)."""
     stmt = (
-        sa.select(User)
+        sa.select(User.id, User.name)
         .where(User.active.is_(True), User.role_rows.any(UserRole.role.in_(roles)))
         .order_by(User.name)
     )
-    return list(db.session.scalars(stmt))
+    return list(db.session.execute(stmt))

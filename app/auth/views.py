@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import selectinload
 
 from app.audit.services import history_for
 from app.auth import bp
@@ -95,7 +96,11 @@ def profile():
 @roles_required(Role.ADMIN)
 def list_users():
     q = (request.args.get("q") or "").strip()
-    stmt = sa.select(User).order_by(User.active.desc(), User.name)
+    stmt = (
+        sa.select(User)
+        .options(selectinload(User.role_rows))
+        .order_by(User.active.desc(), User.name)
+    )
     if q:
         stmt = stmt.where(sa.or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
     page = db.paginate(stmt, per_page=50, error_out=False)
