@@ -8,6 +8,7 @@ transaction. Export writes the same columns, so a file exported here imports bac
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -99,7 +100,7 @@ def validate(text: str, actor) -> list[RowResult]:
         if index >= MAX_ROWS:
             raise ImportFileError(_("At most %(n)d rows per file.", n=MAX_ROWS))
         line = reader.line_num
-        row = {k: (v or "").strip() for k, v in row.items() if k in COLUMNS}
+        row = {k: from_spreadsheet((v or "").strip()) for k, v in row.items() if k in COLUMNS}
         if not any(row.values()):
             continue
         results.append(_validate_row(line, row, actor, csms, aes, seen_domains, existing))
@@ -219,28 +220,58 @@ def run(actor, batch: ImportBatch) -> int:
     return count
 
 
-def export_csv(rows) -> "iter[str]":
-    """Yield the CSV export chunk by chunk: a BOM so Excel reads UTF-8, then a header."""
+# Cells a spreadsheet would run as a formula get a leading apostrophe (and lose it on import).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def from_spreadsheet(text: str) -> str:
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
+def export_csv(stmt) -> Iterator[str]:
+    """Yield the CSV export chunk by chunk: a BOM so Excel reads UTF-8, then a header.
+
+    The query runs here, while the response streams, fetching 1,000 rows at a time.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff"
     writer.writerow(COLUMNS)
-    for account, csm_email, ae_email in rows:
+    rows = db.session.execute(stmt.execution_options(yield_per=1000))
+    for (
+        name,
+        domain,
+        industry,
+        tier,
+        arr_minor,
+        currency,
+        renewal_date,
+        status,
+        health,
+        nps,
+        csm_email,
+        ae_email,
+        notes,
+    ) in rows:
         writer.writerow(
             [
-                account.name,
-                account.domain,
-                account.industry,
-                account.tier.value,
-                str(from_minor_units(account.arr_minor, account.currency)),
-                account.currency,
-                account.renewal_date.isoformat() if account.renewal_date else "",
-                account.status.value,
-                "" if account.health_score is None else account.health_score,
-                "" if account.nps is None else account.nps,
+                spreadsheet_safe(name),
+                domain,
+                spreadsheet_safe(industry),
+                tier.value,
+                str(from_minor_units(arr_minor, currency)),
+                currency,
+                renewal_date.isoformat() if renewal_date else "",
+                status.value,
+                "" if health is None else health,
+                "" if nps is None else nps,
                 csm_email or "",
                 ae_email or "",
-                account.notes,
+                spreadsheet_safe(notes),
             ]
         )
         if buffer.tell() > 64 * 1024:

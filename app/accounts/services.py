@@ -365,13 +365,26 @@ def timeline(account_id: int, page: int, per_page: int = 20):
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
-def export_rows(filters: AccountFilters, user, today: date):
-    """Rows for the CSV export, streamed from the database in batches."""
+def export_statement(filters: AccountFilters, user, today: date):
+    """Plain columns (no ORM objects) for the CSV export, in the list's order."""
     csm, ae = aliased(User), aliased(User)
-    stmt = (
+    return (
         filtered_accounts(filters, user, today)
-        .add_columns(csm.email, ae.email)
+        .with_only_columns(
+            Account.name,
+            Account.domain,
+            Account.industry,
+            Account.tier,
+            Account.arr_minor,
+            Account.currency,
+            Account.renewal_date,
+            Account.status,
+            Account.health_score,
+            Account.nps,
+            csm.email,
+            ae.email,
+            Account.notes,
+        )
         .outerjoin(csm, Account.csm_owner_id == csm.id)
         .outerjoin(ae, Account.ae_owner_id == ae.id)
     )
-    return db.session.execute(stmt.execution_options(yield_per=1000))

@@ -67,10 +67,10 @@ def list_accounts():
 @login_required
 def export_accounts():
     filters = services.AccountFilters.from_args(request.args)
-    rows = services.export_rows(filters, current_user, date.today())
+    stmt = services.export_statement(filters, current_user, date.today())
     filename = f"accounts-{date.today().isoformat()}.csv"
     return Response(
-        stream_with_context(importing.export_csv(rows)),
+        stream_with_context(importing.export_csv(stmt)),
         mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

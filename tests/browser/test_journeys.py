@@ -188,12 +188,21 @@ def test_second_save_of_a_stale_form_is_refused_and_shows_the_saved_values(
     expect(second.get_by_label("Health score", exact=True)).to_have_value("90")  # kept
     expect(second.get_by_label("Industry", exact=True)).to_have_value("Retail")
 
-    second.goto(f"/accounts/{account}")
-    expect(second.get_by_title("Health score")).to_have_text("40")
-    expect(second.get_by_role("region", name="Details")).not_to_contain_text("Retail")
-    history = audit_history(second).get_by_role("row").filter(has_text="Changed account")
-    expect(history).to_have_count(1)
-    expect(history).to_contain_text("Keiko Tanaka")
+    first.reload()  # the first user's change is what is saved
+    expect(first.get_by_title("Health score")).to_have_text("40")
+    expect(first.get_by_role("region", name="Details")).not_to_contain_text("Retail")
+    changes = audit_history(first).get_by_role("row").filter(has_text="Changed account")
+    expect(changes).to_have_count(1)
+    expect(changes).to_contain_text("Keiko Tanaka")
+
+    # Having seen the saved values, the second user saves again on purpose: it now goes in.
+    second.get_by_role("button", name="Save account").click()
+    expect(second.get_by_role("status")).to_have_text("Account Conflict KK saved.")
+    expect(second.get_by_title("Health score")).to_have_text("90")
+    changes = audit_history(second).get_by_role("row").filter(has_text="Changed account")
+    expect(changes).to_have_count(2)
+    expect(changes.first).to_contain_text("Ken Watanabe")
+    expect(changes.first).to_contain_text(re.compile(r"Health score\s*40 → 90"))
 
 
 # 5 ---------------------------------------------------------------------------------------

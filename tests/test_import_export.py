@@ -1,0 +1,182 @@
+"""CSV import (preview, per-row errors, one transaction, encodings) and the streamed export."""
+
+import csv
+import io
+import re
+
+import sqlalchemy as sa
+
+from app.accounts.models import Account, ImportBatch
+from app.audit.models import AuditEvent
+from app.extensions import db
+from tests.conftest import csrf_token, login
+
+HEADER = "name,domain,tier,arr,currency,health_score,csm_owner_email\n"
+
+
+def upload(client, raw: bytes, filename="book.csv"):
+    token = csrf_token(client, "/accounts/import")
+    return client.post(
+        "/accounts/import",
+        data={"csrf_token": token, "file": (io.BytesIO(raw), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def confirm(client, location):
+    token = csrf_token(client, "/profile")
+    return client.post(location, data={"csrf_token": token})
+
+
+def count_accounts(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count(Account.id)))
+
+
+def test_preview_reports_each_bad_row_and_imports_only_valid_ones(app, client, make_user):
+    csm = make_user("csm", email="owner@example.test")
+    login(client, app, csm)
+    text = HEADER + (
+        "Alpha KK,alpha.co.jp,strategic,1000000,JPY,80,owner@example.test\n"
+        "Broken,not a domain,platinum,-3,JPY,150,\n"
+        "Gamma Inc,gamma.com,growth,2500.50,USD,,owner@example.test\n"
+        "Alpha again,alpha.co.jp,growth,1,JPY,,owner@example.test\n"
+    )
+    response = upload(client, ("\ufeff" + text).encode("utf-8"))
+    assert response.status_code == 302
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "4 rows read: 2 valid, 2 with errors." in preview
+    assert "Enter a domain such as example.co.jp." in preview
+    assert "Not a valid choice" in preview  # tier platinum
+    assert "The ARR cannot be negative." in preview
+    assert "alpha.co.jp is also on line 2 of this file." in preview
+    assert "Encoding: utf-8" in preview
+    assert count_accounts(app) == 0  # nothing before confirmation
+
+    after = confirm(client, response.headers["Location"])
+    assert after.status_code == 302
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Account.name, Account.arr_minor, Account.currency).order_by(Account.name)
+        ).all()
+        assert rows == [("Alpha KK", 1_000_000, "JPY"), ("Gamma Inc", 250_050, "USD")]
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == 2
+    again = confirm(client, response.headers["Location"]).headers["Location"]
+    assert "already imported" in client.get(again).get_data(as_text=True)
+    assert count_accounts(app) == 2
+
+
+def test_shift_jis_file_from_excel_is_read(app, client, make_user):
+    login(client, app, make_user("csm"))
+    text = "name,domain,tier\r\n株式会社さくら商事,sakura-shoji.co.jp,enterprise\r\n"
+    response = upload(client, text.encode("cp932"))
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Encoding: shift_jis" in preview and "株式会社さくら商事" in preview
+    confirm(client, response.headers["Location"])
+    assert "株式会社さくら商事" in client.get("/accounts/").get_data(as_text=True)
+
+
+def test_csm_import_makes_them_the_owner(app, client, make_user):
+    csm = make_user("csm")
+    login(client, app, csm)
+    response = upload(client, b"name,domain\nMine KK,mine.co.jp\n")
+    confirm(client, response.headers["Location"])
+    with app.app_context():
+        assert db.session.scalars(sa.select(Account.csm_owner_id)).one() == csm
+
+
+def test_csm_cannot_import_accounts_for_someone_else(app, client, make_user):
+    make_user("csm", email="other@example.test")
+    login(client, app, make_user("csm"))
+    response = upload(client, HEADER.encode() + b"X,x.co.jp,growth,1,JPY,,other@example.test\n")
+    preview = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You can only import accounts you own." in preview
+    assert "No row can be imported." in preview
+
+
+def test_the_batch_is_one_transaction(app, client, make_user, monkeypatch):
+    login(client, app, make_user("admin"))
+    response = upload(client, b"name,domain\nOne,one.co.jp\nTwo,two.co.jp\n")
+    from app.accounts import services
+
+    real = services.create_account
+    calls = []
+
+    def fail_on_second(actor, values):
+        calls.append(values["domain"])
+        if len(calls) == 2:
+            raise services.DomainTaken(values["domain"])  # e.g. taken meanwhile
+        return real(actor, values)
+
+    monkeypatch.setattr(services, "create_account", fail_on_second)
+    after = confirm(client, response.headers["Location"])
+    assert "Another account already uses the domain two.co.jp." in client.get(
+        after.headers["Location"]
+    ).get_data(as_text=True)
+    assert count_accounts(app) == 0
+    with app.app_context():
+        assert db.session.scalars(sa.select(ImportBatch.imported_at)).one() is None
+
+
+def test_unreadable_files_are_refused_with_a_reason(app, client, make_user):
+    login(client, app, make_user("csm"))
+    assert "Missing columns: domain" in upload(client, b"name\nA\n").get_data(as_text=True)
+    assert "neither UTF-8 nor Shift_JIS" in upload(client, b"\xff\xfe\x00\x81\x00").get_data(
+        as_text=True
+    ) or "no data rows" in upload(client, b"\xff\xfe\x00\x81\x00").get_data(as_text=True)
+    assert "Choose a .csv file." in upload(client, b"x", filename="book.xlsx").get_data(
+        as_text=True
+    )
+
+
+def test_someone_elses_batch_is_not_visible(app, client, make_user):
+    owner = app.test_client()
+    login(owner, app, make_user("csm"))
+    location = upload(owner, b"name,domain\nA,a.co.jp\n").headers["Location"]
+    login(client, app, make_user("csm"))
+    assert client.get(location).status_code == 403
+
+
+def test_export_is_the_filtered_list_with_a_bom(app, client, make_user, make_account):
+    login(client, app, make_user("manager"))
+    make_account(name="東京商事", domain="tokyo.co.jp", tier="strategic", arr_minor=5_000_000)
+    make_account(name="Other", domain="other.com", tier="growth", currency="USD", arr_minor=12345)
+    response = client.get("/accounts/export.csv?tier=strategic")
+    body = response.get_data()
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert [(r["name"], r["arr"], r["currency"]) for r in rows] == [("東京商事", "5000000", "JPY")]
+
+
+def test_exported_file_imports_back(app, client, make_user, make_account):
+    admin = make_user("admin")
+    login(client, app, admin)
+    make_account(name="Round Trip", domain="round.co.jp", currency="USD", arr_minor=123456)
+    exported = client.get("/accounts/export.csv").get_data()
+    with app.app_context():
+        db.session.execute(sa.delete(Account))
+        db.session.commit()
+    location = upload(client, exported).headers["Location"]
+    assert re.search(r"1 rows read: 1 valid", client.get(location).get_data(as_text=True))
+    confirm(client, location)
+    with app.app_context():
+        assert db.session.scalars(sa.select(Account.arr_minor)).one() == 123456
+
+
+def test_formula_like_cells_are_neutralised_and_round_trip(app, client, make_user, make_account):
+    login(client, app, make_user("admin"))
+    make_account(name='=HYPERLINK("http://x")', domain="formula.co.jp", notes="-5 days")
+    exported = client.get("/accounts/export.csv").get_data().decode("utf-8-sig")
+    assert "'=HYPERLINK" in exported and "'-5 days" in exported
+    with app.app_context():
+        db.session.execute(sa.delete(Account))
+        db.session.commit()
+    location = upload(client, exported.encode()).headers["Location"]
+    confirm(client, location)
+    with app.app_context():
+        assert db.session.execute(sa.select(Account.name, Account.notes)).one() == (
+            '=HYPERLINK("http://x")',
+            "-5 days",
+        )
