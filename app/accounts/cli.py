@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import click
 import sqlalchemy as sa
+from flask.cli import with_appcontext
 
 from app.accounts import services
 from app.accounts.models import (
@@ -146,6 +147,7 @@ def _health_history(rng: random.Random, account: Account, today: datetime, actor
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Load the demo users and account book (running it twice changes nothing)."""
     rng = random.Random(20261122)
@@ -210,6 +212,7 @@ def seed_demo_command():
 
 
 @click.command("seed-bench")
+@with_appcontext
 @click.option("--accounts", "count", default=50_000, show_default=True, type=int)
 def seed_bench_command(count: int):
     """Bulk-load a large account book for `make bench` (skipped when already loaded)."""
