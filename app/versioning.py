@@ -1,6 +1,9 @@
 """Optimistic locking helpers shared by every edit form carrying a `version` field."""
 
+from datetime import date
+
 from flask import render_template
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 
@@ -28,27 +31,60 @@ def stale(template: str, *, form, current, **context):
     )
 
 
-def current_values(form, record) -> dict[str, str]:
-    """The record's saved values, as the form would show them, for the conflict message."""
-    from app.formatting import label, money
+SKIPPED_FIELDS = ("HiddenField", "CSRFTokenField", "SubmitField", "PasswordField")
 
+
+def _saved_and_sent(field, record):
+    """(what is saved, as comparable text; how to show it) for one form field."""
+    from app.formatting import from_minor_units, label, money
+
+    if field.name == "arr":
+        return str(from_minor_units(record.arr_minor, record.currency)), money(
+            record.arr_minor, record.currency
+        )
+    value = getattr(record, field.name)
+    if field.name == "roles":
+        raw = ",".join(sorted(r.value for r in value))
+        return raw, ", ".join(sorted(label(r) for r in value))
+    raw = getattr(value, "value", value)
+    raw = "" if raw is None else str(raw)
+    if getattr(field, "choices", None) is not None:
+        return raw, str(dict((str(k), v) for k, v in field.choices).get(raw, raw))
+    if isinstance(value, date):
+        return raw, format_date(value, "medium")
+    return raw, raw
+
+
+def _sent(field) -> str:
+    data = field.data
+    if field.name == "roles":
+        return ",".join(sorted(data or []))
+    if field.name == "arr":
+        return (data or "").replace(",", "").strip()
+    return "" if data is None else str(getattr(data, "isoformat", lambda: data)())
+
+
+def current_values(form, record) -> dict[str, str]:
+    """The saved values that differ from what the user sent, shown as the form shows them."""
     shown = {}
     for field in form:
-        name = field.name
-        if field.type in ("HiddenField", "CSRFTokenField", "SubmitField", "PasswordField"):
+        if field.type in SKIPPED_FIELDS or not (hasattr(record, field.name) or field.name == "arr"):
             continue
-        if name == "arr" and hasattr(record, "arr_minor"):
-            shown[name] = money(record.arr_minor, record.currency)
-            continue
-        if not hasattr(record, name):
-            continue
-        value = getattr(record, name)
-        if name == "roles":
-            value = ", ".join(sorted(label(r) for r in value))
-        elif getattr(field, "choices", None) is not None:
-            raw = getattr(value, "value", value)
-            value = dict((str(k), v) for k, v in field.choices).get(str(raw or ""), raw)
-        shown[name] = (
-            "" if value is None else str(label(value) if hasattr(value, "value") else value)
-        )
+        raw, display = _saved_and_sent(field, record)
+        sent = _sent(field)
+        if field.name == "arr":
+            same = _same_amount(sent, raw)
+        else:
+            same = sent == raw
+        if not same:
+            shown[field.name] = display
     return shown
+
+
+def _same_amount(sent: str, saved: str) -> bool:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return Decimal(sent) == Decimal(saved)
+    except InvalidOperation:
+        return False

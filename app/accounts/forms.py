@@ -76,7 +76,9 @@ class AccountForm(FlaskForm):
         description=_l("The company's web domain, e.g. example.co.jp. Must be unique."),
     )
     industry = StringField(_l("Industry"), validators=[Optional(), Length(max=100)])
-    tier = SelectField(_l("Tier"), choices=choices(TIER_LABELS), validators=[InputRequired()])
+    tier = SelectField(
+        _l("Tier"), choices=choices(TIER_LABELS), default="growth", validators=[InputRequired()]
+    )
     arr = StringField(_l("ARR"), validators=[InputRequired()], default="0")
     currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="JPY")
     renewal_date = DateField(_l("Renewal date"), validators=[Optional()])
