@@ -1,0 +1,1 @@
+"""Escalations: intake to resolution, levels and handoffs, SLA clocks, customer updates."""
