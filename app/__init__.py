@@ -115,7 +115,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(_error):
-        return render_error(405, _("Not allowed"), _("That action is not available here."))
+        return render_error(405, _("Not available"), _("That action is not available here."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):

@@ -17,6 +17,27 @@ LABELS: dict[enum.Enum, object] = {}
 FIELD_LABELS: dict[str, object] = {}
 
 
+# Field name -> enum class, so stored raw values ("at_risk") show as labels ("At risk").
+FIELD_ENUMS: dict[str, type[enum.Enum]] = {}
+# Audit entity type -> lazy translated name.
+ENTITY_LABELS: dict[str, object] = {}
+
+
+def enum_label(value, field: str) -> str:
+    """The label of a raw enum value stored under `field` (audit rows, timeline data)."""
+    enum_cls = FIELD_ENUMS.get(field)
+    if enum_cls is None or value is None:
+        return "" if value is None else str(value)
+    try:
+        return label(enum_cls(value))
+    except ValueError:
+        return str(value)
+
+
+def entity_label(entity_type: str) -> str:
+    return str(ENTITY_LABELS.get(entity_type, entity_type.replace("_", " ")))
+
+
 def field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name.replace("_", " ")))
 
@@ -62,6 +83,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         money=money,
         label=label,
+        enum_label=enum_label,
+        entity_label=entity_label,
         date=lambda d, fmt="medium": format_date(d, fmt) if d else "",
         datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",
     )

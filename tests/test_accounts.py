@@ -107,7 +107,7 @@ def test_jpy_refuses_decimals(client, csm):
     html = client.post(
         "/accounts/new", data=account_form(token, arr="100.5", csm_owner_id=str(csm))
     ).get_data(as_text=True)
-    assert "JPY allows 0 decimal places." in html
+    assert "JPY amounts have no decimals." in html
 
 
 def test_duplicate_domain_is_refused(client, csm, make_account):

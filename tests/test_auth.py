@@ -7,7 +7,7 @@ from app.auth.models import LoginAttempt, User
 from app.extensions import db
 from tests.conftest import PASSWORD, csrf_token, login
 
-WRONG = "The e-mail or password is not right."
+WRONG = "The e-mail or password is incorrect."
 
 
 def sign_in(client, email, password):

@@ -45,7 +45,7 @@ def test_preview_reports_each_bad_row_and_imports_only_valid_ones(app, client, m
     response = upload(client, ("\ufeff" + text).encode("utf-8"))
     assert response.status_code == 302
     preview = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "4 rows read: 2 valid, 2 with errors." in preview
+    assert "Rows read: 4. Valid: 2. With errors: 2." in preview
     assert "Enter a domain such as example.co.jp." in preview
     assert "Not a valid choice" in preview  # tier platinum
     assert "The ARR cannot be negative." in preview
@@ -159,7 +159,7 @@ def test_exported_file_imports_back(app, client, make_user, make_account):
         db.session.execute(sa.delete(Account))
         db.session.commit()
     location = upload(client, exported).headers["Location"]
-    assert re.search(r"1 rows read: 1 valid", client.get(location).get_data(as_text=True))
+    assert re.search(r"Rows read: 1. Valid: 1.", client.get(location).get_data(as_text=True))
     confirm(client, location)
     with app.app_context():
         assert db.session.scalars(sa.select(Account.arr_minor)).one() == 123456

@@ -125,7 +125,7 @@ def _ensure_demo_users() -> dict[str, User]:
 
 
 def _health_history(rng: random.Random, account: Account, today: datetime, actor) -> None:
-    score = rng.randint(35, 90)
+    score, previous = rng.randint(35, 90), None
     for months_ago in range(6, 0, -1):
         score = max(5, min(100, score + rng.randint(-12, 10)))
         at = today - timedelta(days=30 * months_ago + rng.randint(0, 5))
@@ -134,15 +134,15 @@ def _health_history(rng: random.Random, account: Account, today: datetime, actor
                 account_id=account.id, score=score, recorded_at=at, recorded_by_id=actor.id
             )
         )
-        db.session.add(
-            TimelineEvent(
-                account_id=account.id,
-                occurred_at=at,
-                kind=TimelineKind.HEALTH_CHANGE.value,
-                summary=f"Health score recorded: {score}",
-                actor_id=actor.id,
-            )
+        services.add_timeline(
+            account.id,
+            TimelineKind.HEALTH_CHANGE,
+            f"Health score recorded: {score}",
+            actor,
+            at=at,
+            data={"old": previous, "new": score},
         )
+        previous = score
     account.health_score = score
 
 
@@ -285,6 +285,7 @@ def seed_bench_command(count: int):
                         "kind": "health_change",
                         "summary": f"Health score recorded: {score}",
                         "body": "",
+                        "data": {"new": score},
                     }
                 )
         db.session.execute(sa.insert(Contact), contacts)

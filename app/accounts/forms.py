@@ -59,7 +59,11 @@ def parse_amount(text: str, currency: str) -> Decimal:
     places = minor_units_exponent(currency)
     if -amount.as_tuple().exponent > places:
         raise ValueError(
-            _l("%(currency)s allows %(n)d decimal places.", currency=currency, n=places)
+            _l("%(currency)s amounts have no decimals.", currency=currency)
+            if places == 0
+            else _l(
+                "%(currency)s amounts have at most %(n)d decimals.", currency=currency, n=places
+            )
         )
     if amount >= Decimal(10) ** 15:
         raise ValueError(_l("That amount is too large."))

@@ -137,19 +137,23 @@ def _validate_row(line, row, actor, csms, aes, seen_domains, existing) -> RowRes
         result.errors.extend(f"{label}: {m}" for m in messages)
 
     owners = {}
-    for column, lookup, key in (
-        ("csm_owner_email", csms, "csm_owner_id"),
-        ("ae_owner_email", aes, "ae_owner_id"),
+    for column, lookup, key, message in (
+        (
+            "csm_owner_email",
+            csms,
+            "csm_owner_id",
+            _("CSM owner: no active CSM has the e-mail %(email)s."),
+        ),
+        (
+            "ae_owner_email",
+            aes,
+            "ae_owner_id",
+            _("AE owner: no active account executive has the e-mail %(email)s."),
+        ),
     ):
         email = (row.get(column) or "").lower()
         if email and email not in lookup:
-            result.errors.append(
-                _(
-                    "%(col)s: no active user with that role and e-mail %(email)s.",
-                    col=column,
-                    email=email,
-                )
-            )
+            result.errors.append(message % {"email": email})
         owners[key] = lookup.get(email)
     # A CSM or AE importing their book becomes its owner when the file names nobody.
     if owners["csm_owner_id"] is None and owners["ae_owner_id"] is None and not actor.is_admin:
@@ -158,11 +162,14 @@ def _validate_row(line, row, actor, csms, aes, seen_domains, existing) -> RowRes
     domain = form.domain.data
     if domain and not form.domain.errors:
         if domain in existing:
-            result.errors.append(_("Domain: an account with %(d)s already exists.", d=domain))
+            result.errors.append(
+                f"{form.domain.label.text}: " + _("an account with %(d)s already exists.", d=domain)
+            )
         elif domain in seen_domains:
             result.errors.append(
-                _(
-                    "Domain: %(d)s is also on line %(line)d of this file.",
+                f"{form.domain.label.text}: "
+                + _(
+                    "%(d)s is also on line %(line)d of this file.",
                     d=domain,
                     line=seen_domains[domain],
                 )

@@ -1,9 +1,10 @@
 """Translated names of the account book's enumerations."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from app.accounts.models import Channel, ContactRole, LifecycleStatus, Tier
-from app.formatting import FIELD_LABELS, LABELS
+from app.formatting import ENTITY_LABELS, FIELD_ENUMS, FIELD_LABELS, LABELS
 
 TIER_LABELS = {
     Tier.STRATEGIC: _l("Strategic"),
@@ -16,14 +17,14 @@ STATUS_LABELS = {
     LifecycleStatus.CHURNED: _l("Churned"),
 }
 CONTACT_ROLE_LABELS = {
-    ContactRole.EXECUTIVE: _l("Executive"),
+    ContactRole.EXECUTIVE: lazy_pgettext("contact role", "Executive"),
     ContactRole.ECONOMIC_BUYER: _l("Economic buyer"),
     ContactRole.CHAMPION: _l("Champion"),
     ContactRole.USER: _l("User"),
 }
 CHANNEL_LABELS = {
-    Channel.EMAIL: _l("E-mail"),
-    Channel.PHONE: _l("Phone"),
+    Channel.EMAIL: lazy_pgettext("channel", "E-mail"),
+    Channel.PHONE: lazy_pgettext("channel", "Phone"),
     Channel.CHAT: _l("Chat"),
     Channel.IN_PERSON: _l("In person"),
 }
@@ -85,3 +86,7 @@ FIELD_LABELS.update(
         "password": _l("Password"),
     }
 )
+FIELD_ENUMS.update(
+    {"tier": Tier, "status": LifecycleStatus, "role": ContactRole, "preferred_channel": Channel}
+)
+ENTITY_LABELS.update({"account": _l("account"), "contact": _l("contact"), "user": _l("user")})

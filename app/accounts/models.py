@@ -145,6 +145,8 @@ class TimelineEvent(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     summary: Mapped[str] = mapped_column(sa.String(300), nullable=False)
     body: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    # What the page needs to word the event in the reader's language (summary is the fallback).
+    data: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     actor = relationship("User", lazy="joined")

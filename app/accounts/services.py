@@ -52,13 +52,16 @@ def domain_taken(domain: str, except_id: int | None = None) -> bool:
     return db.session.scalar(stmt.limit(1)) is not None
 
 
-def add_timeline(account_id: int, kind, summary: str, actor=None, body: str = "", at=None):
+def add_timeline(
+    account_id: int, kind, summary: str, actor=None, body: str = "", at=None, data=None
+):
     """Append an event to an account's timeline."""
     event = TimelineEvent(
         account_id=account_id,
         kind=getattr(kind, "value", kind),
         summary=summary[:300],
         body=body,
+        data=data or {},
         actor_id=actor.id if actor is not None else None,
         occurred_at=at or utcnow(),
     )
@@ -81,7 +84,13 @@ def _health_recorded(account: Account, old: int | None, actor) -> None:
         if old is None
         else f"Health score {old} → {account.health_score}"
     )
-    add_timeline(account.id, TimelineKind.HEALTH_CHANGE, summary, actor)
+    add_timeline(
+        account.id,
+        TimelineKind.HEALTH_CHANGE,
+        summary,
+        actor,
+        data={"old": old, "new": account.health_score},
+    )
 
 
 def _owners_by_name(changes: dict) -> dict:
@@ -145,6 +154,7 @@ def update_account(actor, account: Account, values: dict) -> Account:
             TimelineKind.STATUS_CHANGE,
             f"Status {old_status.value} → {account.status.value}",
             actor,
+            data={"old": old_status.value, "new": account.status.value},
         )
     db.session.flush()
     return account

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -316,5 +317,5 @@ def confirm_import(batch_id: int):
         flash(str(error), "error")
         return redirect(url_for("accounts.preview_import", batch_id=batch.id))
     db.session.commit()
-    flash(_("%(n)d accounts imported.", n=count), "success")
+    flash(ngettext("%(num)d account imported.", "%(num)d accounts imported.", count), "success")
     return redirect(url_for("accounts.list_accounts", sort="name"))

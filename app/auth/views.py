@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import selectinload
 
@@ -39,13 +40,17 @@ def login():
         except users.LoginLocked as locked:
             db.session.commit()
             flash(
-                _("Too many failed sign-ins. Try again in %(n)d minutes.", n=locked.minutes),
+                ngettext(
+                    "Too many failed sign-ins. Try again in %(num)d minute.",
+                    "Too many failed sign-ins. Try again in %(num)d minutes.",
+                    locked.minutes,
+                ),
                 "error",
             )
             return render_template("auth/login.html", form=form), 429
         db.session.commit()
         if user is None:
-            flash(_("The e-mail or password is not right."), "error")
+            flash(_("The e-mail or password is incorrect."), "error")
             return render_template("auth/login.html", form=form), 200
         next_url = _safe_next(request.args.get("next"))
         session.clear()  # a fresh session at sign-in: no fixation
