@@ -61,6 +61,9 @@ def register_extensions(app: Flask) -> None:
     from app.audit import models as _audit  # noqa: F401
     from app.auth import models as _auth  # noqa: F401
     from app.auth.services import load_user
+    from app.escalations import models as _escalations  # noqa: F401
+    from app.notifications import models as _notifications  # noqa: F401
+    from app.scheduler import models as _scheduler  # noqa: F401
 
     login_manager.user_loader(load_user)
 

@@ -20,6 +20,7 @@ from app.extensions import db
 from config import TestingConfig
 
 PASSWORD = "correct-horse-1"
+REFERENCE_TABLES = ("sla_policies", "reply_templates")
 _counter = itertools.count(1)
 
 
@@ -61,6 +62,13 @@ def app(database_url):
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
     with app.app_context():
         upgrade()  # the schema comes only from the migrations
+        with db.engine.connect() as conn:
+            app.reference_rows = {
+                name: [
+                    dict(row._mapping) for row in conn.execute(sa.select(db.metadata.tables[name]))
+                ]
+                for name in REFERENCE_TABLES
+            }
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -79,6 +87,10 @@ def clean_database(app):
             else:
                 for table in tables:
                     conn.execute(sa.delete(db.metadata.tables[table]))
+            # Rows the migrations insert (default SLA policies, reply templates) come back.
+            for name, rows in app.reference_rows.items():
+                if rows:
+                    conn.execute(sa.insert(db.metadata.tables[name]), rows)
 
 
 @pytest.fixture

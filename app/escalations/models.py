@@ -1,0 +1,350 @@
+"""Escalations and what hangs off them: watchers, tags, handoffs, customer updates, pauses,
+SLA policies and clocks, reply templates, widespread issues, internal notes."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models import TimestampMixin, UTCDateTime, enum_column, utcnow
+
+
+class Severity(enum.Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class IntakeChannel(enum.Enum):
+    PHONE = "phone"
+    EMAIL = "email"
+    CHAT = "chat"
+    SOCIAL = "social"
+    IN_PERSON = "in_person"
+    INTERNAL = "internal"
+
+
+class Category(enum.Enum):
+    TECHNICAL = "technical"
+    BILLING = "billing"
+    SERVICE_QUALITY = "service_quality"
+    POLICY = "policy"
+    OTHER = "other"
+
+
+class Level(enum.Enum):
+    L1 = "1"
+    L2 = "2"
+    L3 = "3"
+    EXECUTIVE = "executive"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
+class Status(enum.Enum):
+    NEW = "new"
+    INVESTIGATING = "investigating"
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    RESOLVED = "resolved"
+
+
+OPEN_STATUSES = (Status.NEW, Status.INVESTIGATING, Status.WAITING_ON_CUSTOMER)
+
+
+class ResolutionKind(enum.Enum):
+    FIX = "fix"
+    WORKAROUND = "workaround"
+    EXPLAINED = "explained"
+    CONCESSION = "concession"
+
+
+class ClockKind(enum.Enum):
+    FIRST_RESPONSE = "first_response"
+    CUSTOMER_UPDATE = "customer_update"
+    RESOLUTION = "resolution"
+
+
+escalation_watchers = sa.Table(
+    "escalation_watchers",
+    db.metadata,
+    sa.Column(
+        "escalation_id", sa.ForeignKey("escalations.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Escalation(TimestampMixin, db.Model):
+    __tablename__ = "escalations"
+    __table_args__ = (
+        sa.Index("ix_escalations_account", "account_id", "created_at"),
+        sa.Index("ix_escalations_owner_status", "owner_id", "status"),
+        sa.Index("ix_escalations_status_created", "status", "created_at"),
+        sa.Index("ix_escalations_executive", "executive", "status"),
+        sa.CheckConstraint(
+            "arr_at_risk_minor IS NULL OR arr_at_risk_minor >= 0", name="arr_at_risk_not_negative"
+        ),
+        sa.CheckConstraint(
+            "concession_minor IS NULL OR concession_minor >= 0", name="concession_not_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("accounts.id"), nullable=False)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    description: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    channel: Mapped[IntakeChannel] = enum_column(IntakeChannel, "intake_channel", nullable=False)
+    category: Mapped[Category] = enum_column(Category, "category", nullable=False)
+    severity: Mapped[Severity] = enum_column(Severity, "severity", nullable=False)
+    status: Mapped[Status] = enum_column(
+        Status, "escalation_status", nullable=False, default=Status.NEW
+    )
+    level: Mapped[Level] = enum_column(Level, "escalation_level", nullable=False, default=Level.L1)
+    threat_cancellation: Mapped[bool] = mapped_column(nullable=False, default=False)
+    threat_legal: Mapped[bool] = mapped_column(nullable=False, default=False)
+    threat_safety: Mapped[bool] = mapped_column(nullable=False, default=False)
+    # Kept in step by the services (threats or executive level), so lists filter on an index.
+    executive: Mapped[bool] = mapped_column(nullable=False, default=False)
+    arr_at_risk_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    arr_at_risk_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    legal_hold: Mapped[bool] = mapped_column(nullable=False, default=False)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    raised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_update_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_kind: Mapped[ResolutionKind | None] = enum_column(ResolutionKind, "resolution_kind")
+    resolution_summary: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    concession_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promise_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    widespread_issue_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("widespread_issues.id"), index=True
+    )
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    account = relationship("Account", lazy="joined")
+    owner = relationship("User", foreign_keys=[owner_id])
+    raised_by = relationship("User", foreign_keys=[raised_by_id])
+    watchers = relationship("User", secondary=escalation_watchers, order_by="User.name")
+    tag_rows: Mapped[list["EscalationTag"]] = relationship(
+        cascade="all, delete-orphan", order_by="EscalationTag.name"
+    )
+    clocks: Mapped[list["SlaClock"]] = relationship(
+        back_populates="escalation", cascade="all, delete-orphan", order_by="SlaClock.id"
+    )
+    widespread_issue = relationship("WidespreadIssue")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.name for row in self.tag_rows]
+
+
+class EscalationTag(db.Model):
+    __tablename__ = "escalation_tags"
+
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+
+
+class Handoff(db.Model):
+    """A structured handoff when an escalation moves up a level; the receiver acknowledges it."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (sa.Index("ix_handoffs_unacknowledged", "acknowledged_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    from_level: Mapped[Level] = enum_column(Level, "handoff_from_level", nullable=False)
+    to_level: Mapped[Level] = enum_column(Level, "handoff_to_level", nullable=False)
+    from_owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    to_owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    what_happened: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    what_was_tried: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    why_unresolved: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    what_is_needed: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    escalation = relationship("Escalation")
+    from_owner = relationship("User", foreign_keys=[from_owner_id])
+    to_owner = relationship("User", foreign_keys=[to_owner_id])
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    contact = relationship("Contact")
+
+
+class CustomerUpdate(db.Model):
+    """One communication with the customer; the first one is the first response."""
+
+    __tablename__ = "customer_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    channel: Mapped[IntakeChannel] = enum_column(IntakeChannel, "update_channel", nullable=False)
+    summary: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    template_key: Mapped[str | None] = mapped_column(sa.String(40))
+
+    author = relationship("User")
+
+
+class EscalationNote(db.Model):
+    """An internal note (not a customer update: it does not stop the first-response clock)."""
+
+    __tablename__ = "escalation_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+
+    author = relationship("User")
+
+
+class Pause(db.Model):
+    """A span in which the SLA clocks stood still (waiting on the customer)."""
+
+    __tablename__ = "escalation_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    paused_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    paused_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    reason: Mapped[str] = mapped_column(sa.String(500), nullable=False)
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resumed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resume_reason: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+
+    paused_by = relationship("User", foreign_keys=[paused_by_id])
+    resumed_by = relationship("User", foreign_keys=[resumed_by_id])
+
+
+class SlaPolicy(db.Model):
+    """Targets for one severity, in minutes of business time, with its business calendar."""
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    severity: Mapped[Severity] = enum_column(
+        Severity, "policy_severity", nullable=False, unique=True
+    )
+    first_response_minutes: Mapped[int] = mapped_column(nullable=False)
+    update_interval_minutes: Mapped[int] = mapped_column(nullable=False)
+    resolution_minutes: Mapped[int] = mapped_column(nullable=False)
+    timezone: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # Seven entries, Monday first: ["09:00", "18:00"] or null for closed; ["00:00","00:00"] = 24h.
+    hours: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    holidays: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SlaClock(db.Model):
+    """One running SLA target of an escalation; the sweep looks only at due and warn times."""
+
+    __tablename__ = "sla_clocks"
+    __table_args__ = (
+        sa.Index(
+            "ix_sla_clocks_due",
+            "due_at",
+            postgresql_where=sa.text("stopped_at IS NULL"),
+            sqlite_where=sa.text("stopped_at IS NULL"),
+        ),
+        sa.Index(
+            "ix_sla_clocks_warn",
+            "warn_at",
+            postgresql_where=sa.text("stopped_at IS NULL"),
+            sqlite_where=sa.text("stopped_at IS NULL"),
+        ),
+        sa.Index("ix_sla_clocks_escalation", "escalation_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[ClockKind] = enum_column(ClockKind, "clock_kind", nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    target_minutes: Mapped[int] = mapped_column(nullable=False)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None while paused
+    warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # met, or no longer needed
+    met: Mapped[bool | None] = mapped_column()
+
+    escalation = relationship("Escalation", back_populates="clocks")
+
+
+class ReplyTemplate(db.Model):
+    """A standard customer message (macro) in one language, edited by admins."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (sa.UniqueConstraint("key", "language", name="uq_reply_templates_key_lang"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    language: Mapped[str] = mapped_column(sa.String(8), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+widespread_accounts = sa.Table(
+    "widespread_issue_accounts",
+    db.metadata,
+    sa.Column(
+        "issue_id", sa.ForeignKey("widespread_issues.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "account_id", sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True, index=True
+    ),
+)
+
+
+class WidespreadIssue(TimestampMixin, db.Model):
+    """One problem affecting several accounts, with one approved message for all of them."""
+
+    __tablename__ = "widespread_issues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    approved_message: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+
+    accounts = relationship("Account", secondary=widespread_accounts, order_by="Account.name")
+    approved_by = relationship("User", foreign_keys=[approved_by_id])

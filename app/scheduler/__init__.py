@@ -1,0 +1,1 @@
+"""The scheduler process: `flask scheduler run` and its database-guarded jobs."""
