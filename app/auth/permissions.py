@@ -42,3 +42,29 @@ def can_delete_account(user, account) -> bool:
 def require(allowed: bool) -> None:
     if not allowed:
         abort(403)
+
+
+def can_raise_escalation(user, account) -> bool:
+    """Managers and admins on any account; CSMs and AEs on accounts they own."""
+    if user.has_role(Role.ADMIN, Role.MANAGER):
+        return True
+    return user.has_role(Role.CSM, Role.AE) and account.is_owned_by(user)
+
+
+def can_work_escalation(user, escalation) -> bool:
+    """Change an escalation: managers and admins; CSMs/AEs who own the account or own it."""
+    if user.has_role(Role.ADMIN, Role.MANAGER):
+        return True
+    return user.has_role(Role.CSM, Role.AE) and (
+        escalation.account.is_owned_by(user) or escalation.owner_id == user.id
+    )
+
+
+def can_comment_escalation(user, escalation) -> bool:
+    """Executives comment on any escalation, besides those who work it."""
+    return user.has_role(Role.EXECUTIVE) or can_work_escalation(user, escalation)
+
+
+def can_manage_escalations(user) -> bool:
+    """Raise to the executive level, assign owners, legal holds: managers and admins."""
+    return user.has_role(Role.ADMIN, Role.MANAGER)

@@ -122,6 +122,8 @@ class Escalation(TimestampMixin, db.Model):
     resolution_summary: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     concession_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # One business day before the promise (per the SLA calendar), so the sweep compares times.
+    promise_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     promise_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     widespread_issue_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("widespread_issues.id"), index=True

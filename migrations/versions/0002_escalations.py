@@ -103,6 +103,7 @@ def upgrade():
     sa.Column('resolution_summary', sa.Text(), nullable=False),
     sa.Column('concession_minor', sa.BigInteger(), nullable=True),
     sa.Column('promised_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('promise_warn_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('promise_warned_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('widespread_issue_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -122,6 +123,7 @@ def upgrade():
         batch_op.create_index('ix_escalations_owner_status', ['owner_id', 'status'], unique=False)
         batch_op.create_index('ix_escalations_status_created', ['status', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_escalations_widespread_issue_id'), ['widespread_issue_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_escalations_promise_warn_at'), ['promise_warn_at'], unique=False)
 
     op.create_table('widespread_issue_accounts',
     sa.Column('issue_id', sa.Integer(), nullable=False),
@@ -363,6 +365,7 @@ def downgrade():
     op.drop_table('widespread_issue_accounts')
     with op.batch_alter_table('escalations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_escalations_widespread_issue_id'))
+        batch_op.drop_index(batch_op.f('ix_escalations_promise_warn_at'))
         batch_op.drop_index('ix_escalations_status_created')
         batch_op.drop_index('ix_escalations_owner_status')
         batch_op.drop_index('ix_escalations_executive')

@@ -1,0 +1,473 @@
+"""Working an escalation: intake, details, status, levels and handoffs, customer updates,
+resolution, notes, watchers. Services change the session, audit, notify and flush."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.services import add_timeline
+from app.audit import services as audit
+from app.auth.models import Role, User, UserRole
+from app.escalations import clocks
+from app.escalations.models import (
+    OPEN_STATUSES,
+    ClockKind,
+    CustomerUpdate,
+    Escalation,
+    EscalationNote,
+    EscalationTag,
+    Handoff,
+    Level,
+    Pause,
+    ResolutionKind,
+    Severity,
+    Status,
+)
+from app.extensions import db
+from app.models import DomainError
+from app.notifications.services import notify
+
+ESCALATION_FIELDS = (
+    "title",
+    "description",
+    "channel",
+    "category",
+    "severity",
+    "status",
+    "level",
+    "threat_cancellation",
+    "threat_legal",
+    "threat_safety",
+    "executive",
+    "arr_at_risk_minor",
+    "arr_at_risk_currency",
+    "legal_hold",
+    "owner_id",
+    "promised_at",
+    "resolution_kind",
+    "resolution_summary",
+    "concession_minor",
+)
+NOTIFY_SEVERITIES = (Severity.CRITICAL, Severity.HIGH)
+TRANSITIONS = {
+    Status.NEW: {Status.INVESTIGATING, Status.WAITING_ON_CUSTOMER},
+    Status.INVESTIGATING: {Status.WAITING_ON_CUSTOMER},
+    Status.WAITING_ON_CUSTOMER: {Status.INVESTIGATING},
+    Status.RESOLVED: set(),
+}
+
+
+class TransitionNotAllowed(DomainError):
+    pass
+
+
+class LevelNotAllowed(DomainError):
+    pass
+
+
+class LegalHold(DomainError):
+    pass
+
+
+def _audit(actor, escalation: Escalation, action: str, changes: dict) -> None:
+    audit.record(
+        actor,
+        "escalation",
+        escalation.id,
+        action,
+        changes=changes,
+        summary=escalation.title,
+        account_id=escalation.account_id,
+    )
+
+
+def _timeline(escalation: Escalation, kind: str, actor, at=None, **data) -> None:
+    data["escalation_id"] = escalation.id
+    data.setdefault("title", escalation.title)
+    add_timeline(
+        escalation.account_id,
+        kind,
+        f"{kind.replace('_', ' ')}: {escalation.title}",
+        actor,
+        at=at,
+        data=data,
+    )
+
+
+def refresh_executive(escalation: Escalation) -> None:
+    """Executive = cancellation or legal threat, or raised to the executive level."""
+    escalation.executive = bool(
+        escalation.threat_cancellation
+        or escalation.threat_legal
+        or escalation.level == Level.EXECUTIVE
+    )
+    if escalation.executive and escalation.arr_at_risk_minor is None:
+        escalation.arr_at_risk_minor = escalation.account.arr_minor
+        escalation.arr_at_risk_currency = escalation.account.currency
+
+
+def stakeholders(escalation: Escalation) -> list[User]:
+    """Who hears about it: the account's CSM and AE, the owner, watchers, and for executive
+    escalations every executive."""
+    people = [
+        escalation.account.csm_owner,
+        escalation.account.ae_owner,
+        escalation.owner,
+        *escalation.watchers,
+    ]
+    if escalation.executive:
+        people += db.session.scalars(
+            sa.select(User).where(
+                User.active.is_(True), User.role_rows.any(UserRole.role == Role.EXECUTIVE)
+            )
+        ).all()
+    return people
+
+
+MESSAGES = {
+    "raised": _l("New %(severity)s escalation on %(account)s: %(title)s"),
+    "raised_executive": _l("EXECUTIVE escalation on %(account)s: %(title)s"),
+    "level": _l("Escalation raised to level %(level)s: %(title)s"),
+    "handoff": _l("Handoff to you (%(account)s): %(title)s"),
+    "sla_warning": _l("SLA warning (%(clock)s) on %(account)s: %(title)s"),
+    "sla_breach": _l("SLA breached (%(clock)s) on %(account)s: %(title)s"),
+    "handoff_overdue": _l("Handoff not acknowledged for %(minutes)d minutes: %(title)s"),
+    "promise": _l("Turnaround promise due soon on %(account)s: %(title)s"),
+}
+
+
+def send(kind: str, escalation: Escalation, people, **params) -> int:
+    """Notify people in their own language, in-app and by e-mail (via the outbox)."""
+    from app.formatting import label
+
+    by_locale: dict[str, list[User]] = {}
+    for person in people:
+        if person is not None:
+            by_locale.setdefault(person.locale or "en", []).append(person)
+    count = 0
+    for locale, group in by_locale.items():
+        with force_locale(locale):
+            values = {
+                "title": escalation.title,
+                "account": escalation.account.name,
+                "severity": label(escalation.severity),
+                "level": label(escalation.level),
+            }
+            values.update({k: label(v) if hasattr(v, "value") else v for k, v in params.items()})
+            subject = str(MESSAGES[kind]) % values
+            body = _(
+                "%(subject)s\n\nAccount: %(account)s\nSeverity: %(severity)s\n"
+                "Level: %(level)s\nStatus: %(status)s",
+                subject=subject,
+                account=escalation.account.name,
+                severity=label(escalation.severity),
+                level=label(escalation.level),
+                status=label(escalation.status),
+            )
+        count += notify(
+            group,
+            kind=kind,
+            subject=subject,
+            body=body,
+            escalation_id=escalation.id,
+            link=f"/escalations/{escalation.id}",
+        )
+    return count
+
+
+def set_tags(escalation: Escalation, tags) -> None:
+    wanted = []
+    for tag in tags:
+        tag = tag.strip().lower()[:40]
+        if tag and tag not in wanted:
+            wanted.append(tag)
+    escalation.tag_rows = [EscalationTag(name=t) for t in wanted]
+
+
+def raise_escalation(actor, account, values: dict, *, tags=(), now: datetime) -> Escalation:
+    """Intake: a new escalation with its SLA clocks started and stakeholders told."""
+    escalation = Escalation(
+        account=account, raised_by_id=actor.id, status=Status.NEW, level=Level.L1, **values
+    )
+    if escalation.owner_id is None:
+        escalation.owner_id = actor.id
+    set_tags(escalation, tags)
+    db.session.add(escalation)
+    db.session.flush()
+    db.session.refresh(escalation, ["owner"])
+    refresh_executive(escalation)
+    policy = clocks.policy_for(escalation)
+    clocks.start(escalation, ClockKind.FIRST_RESPONSE, now, policy)
+    clocks.start(escalation, ClockKind.RESOLUTION, now, policy)
+    db.session.flush()
+    changes = audit.snapshot(escalation, ESCALATION_FIELDS)
+    if escalation.tags:
+        changes["tags"] = [None, escalation.tags]
+    _audit(actor, escalation, "create", changes)
+    _timeline(
+        escalation,
+        "escalation_raised",
+        actor,
+        at=now,
+        severity=escalation.severity.value,
+        executive=escalation.executive,
+    )
+    if escalation.executive:
+        send("raised_executive", escalation, stakeholders(escalation))
+    elif escalation.severity in NOTIFY_SEVERITIES:
+        send("raised", escalation, stakeholders(escalation))
+    return escalation
+
+
+def update_details(
+    actor, escalation: Escalation, values: dict, *, tags=None, now: datetime
+) -> Escalation:
+    """Edit intake details; a severity change re-targets the clocks (audited)."""
+    old_severity = escalation.severity
+    old_tags = escalation.tags
+    for name, value in values.items():
+        setattr(escalation, name, value)
+    refresh_executive(escalation)
+    if tags is not None:
+        set_tags(escalation, tags)
+    changes = audit.pending_changes(escalation, ESCALATION_FIELDS)
+    if tags is not None and escalation.tags != old_tags:
+        changes["tags"] = [old_tags, escalation.tags]
+    if not changes:
+        return escalation
+    if escalation.severity != old_severity and escalation.is_open:
+        clocks.recompute(escalation, retarget=True)
+        _timeline(
+            escalation,
+            "severity_change",
+            actor,
+            at=now,
+            old=old_severity.value,
+            new=escalation.severity.value,
+        )
+    _audit(actor, escalation, "update", changes)
+    db.session.flush()
+    return escalation
+
+
+def change_status(actor, escalation: Escalation, new: Status, reason: str, now: datetime) -> None:
+    """Move along the workflow; waiting on the customer pauses the clocks, leaving resumes."""
+    old = escalation.status
+    if new not in TRANSITIONS[old]:
+        raise TransitionNotAllowed(
+            _l(
+                "An escalation cannot go from “%(old)s” to “%(new)s”.",
+                old=_status_label(old),
+                new=_status_label(new),
+            )
+        )
+    if new == Status.WAITING_ON_CUSTOMER:
+        db.session.add(
+            Pause(
+                escalation_id=escalation.id,
+                paused_at=now,
+                paused_by_id=actor.id,
+                reason=reason or "",
+            )
+        )
+    elif old == Status.WAITING_ON_CUSTOMER:
+        pause = db.session.scalars(
+            sa.select(Pause).where(Pause.escalation_id == escalation.id, Pause.resumed_at.is_(None))
+        ).one()
+        pause.resumed_at, pause.resumed_by_id, pause.resume_reason = now, actor.id, reason or ""
+    escalation.status = new
+    db.session.flush()
+    if new == Status.WAITING_ON_CUSTOMER or old == Status.WAITING_ON_CUSTOMER:
+        clocks.recompute(escalation)
+    _audit(
+        actor,
+        escalation,
+        "status",
+        {"status": [old.value, new.value], **({"reason": [None, reason]} if reason else {})},
+    )
+    _timeline(escalation, "escalation_status", actor, at=now, old=old.value, new=new.value)
+    db.session.flush()
+
+
+def _status_label(status: Status) -> str:
+    from app.formatting import label
+
+    return label(status)
+
+
+def raise_level(
+    actor,
+    escalation: Escalation,
+    to_level: Level,
+    handoff_values: dict,
+    new_owner: User,
+    now: datetime,
+) -> Handoff:
+    """Move up a level with a structured handoff to the new owner, who must acknowledge it."""
+    if not escalation.is_open:
+        raise LevelNotAllowed(_l("A resolved escalation cannot change level."))
+    if to_level.rank <= escalation.level.rank:
+        raise LevelNotAllowed(_l("Pick a level above the current one."))
+    if to_level == Level.EXECUTIVE and not actor.has_role(Role.MANAGER, Role.ADMIN):
+        raise LevelNotAllowed(_l("Only a manager can raise an escalation to the executive level."))
+    handoff = Handoff(
+        escalation_id=escalation.id,
+        from_level=escalation.level,
+        to_level=to_level,
+        from_owner_id=escalation.owner_id,
+        to_owner_id=new_owner.id,
+        created_by_id=actor.id,
+        created_at=now,
+        **handoff_values,
+    )
+    db.session.add(handoff)
+    old_level, old_owner = escalation.level, escalation.owner_id
+    escalation.level, escalation.owner_id = to_level, new_owner.id
+    db.session.flush()
+    db.session.refresh(escalation, ["owner"])
+    refresh_executive(escalation)
+    _audit(
+        actor,
+        escalation,
+        "level",
+        {"level": [old_level.value, to_level.value], "owner_id": [old_owner, new_owner.id]},
+    )
+    _timeline(
+        escalation,
+        "escalation_level",
+        actor,
+        at=now,
+        old=old_level.value,
+        new=to_level.value,
+        owner=new_owner.name,
+    )
+    send("handoff", escalation, [new_owner])
+    send(
+        "level",
+        escalation,
+        [p for p in stakeholders(escalation) if p.id != new_owner.id],
+        level=to_level,
+    )
+    db.session.flush()
+    return handoff
+
+
+def acknowledge(actor, handoff: Handoff, now: datetime) -> None:
+    """The receiver confirms they have the handoff; only they (or a manager) may."""
+    if handoff.acknowledged_at is not None:
+        raise DomainError(_l("This handoff was already acknowledged."))
+    if actor.id != handoff.to_owner_id and not actor.has_role(Role.MANAGER, Role.ADMIN):
+        raise DomainError(_l("Only the new owner can acknowledge this handoff."))
+    handoff.acknowledged_at, handoff.acknowledged_by_id = now, actor.id
+    escalation = handoff.escalation
+    _audit(actor, escalation, "handoff_ack", {"handoff": [None, handoff.id]})
+    _timeline(escalation, "handoff_ack", actor, at=now, level=handoff.to_level.value)
+    db.session.flush()
+
+
+def add_customer_update(
+    actor, escalation: Escalation, *, channel, summary: str, template_key: str | None, now: datetime
+) -> CustomerUpdate:
+    """Log a communication with the customer; it answers the first-response clock and
+    restarts the update interval."""
+    update = CustomerUpdate(
+        escalation_id=escalation.id,
+        channel=channel,
+        summary=summary,
+        author_id=actor.id,
+        template_key=template_key or None,
+        sent_at=now,
+    )
+    db.session.add(update)
+    if escalation.first_response_at is None:
+        escalation.first_response_at = now
+        clocks.stop(escalation, ClockKind.FIRST_RESPONSE, now)
+    clocks.stop(escalation, ClockKind.CUSTOMER_UPDATE, now)
+    if escalation.is_open:
+        clocks.start(escalation, ClockKind.CUSTOMER_UPDATE, now)
+    db.session.flush()
+    _audit(actor, escalation, "customer_update", {"customer_update": [None, summary[:200]]})
+    _timeline(
+        escalation, "customer_update", actor, at=now, channel=channel.value, summary=summary[:200]
+    )
+    return update
+
+
+def resolve(
+    actor,
+    escalation: Escalation,
+    *,
+    kind: ResolutionKind,
+    summary: str,
+    concession_minor: int | None,
+    now: datetime,
+) -> None:
+    """Resolve from investigating: every clock stops; the resolution target is met or not."""
+    if escalation.status != Status.INVESTIGATING:
+        raise TransitionNotAllowed(
+            _l(
+                "Only an escalation under investigation can be resolved (it is “%(status)s”).",
+                status=_status_label(escalation.status),
+            )
+        )
+    old = escalation.status
+    escalation.status = Status.RESOLVED
+    escalation.resolved_at = now
+    escalation.resolution_kind = kind
+    escalation.resolution_summary = summary
+    escalation.concession_minor = concession_minor
+    changes = audit.pending_changes(escalation, ESCALATION_FIELDS)
+    for kind_ in ClockKind:
+        clocks.stop(escalation, kind_, now)
+    _audit(actor, escalation, "resolve", changes)
+    _timeline(escalation, "escalation_resolved", actor, at=now, old=old.value, kind=kind.value)
+    db.session.flush()
+
+
+def add_note(actor, escalation: Escalation, body: str, now: datetime) -> EscalationNote:
+    """An internal comment (does not count as a customer update)."""
+    note = EscalationNote(
+        escalation_id=escalation.id, body=body, author_id=actor.id, created_at=now
+    )
+    db.session.add(note)
+    db.session.flush()
+    _audit(actor, escalation, "note", {"note": [None, body[:200]]})
+    return note
+
+
+def set_watchers(actor, escalation: Escalation, users: list[User]) -> None:
+    old = sorted(u.email for u in escalation.watchers)
+    escalation.watchers = users
+    new = sorted(u.email for u in users)
+    if old != new:
+        _audit(actor, escalation, "update", {"watchers": [old, new]})
+    db.session.flush()
+
+
+def assign_owner(actor, escalation: Escalation, owner: User) -> None:
+    old = escalation.owner_id
+    if old == owner.id:
+        return
+    escalation.owner_id = owner.id
+    _audit(actor, escalation, "update", {"owner_id": [old, owner.id]})
+    db.session.flush()
+
+
+def existing_tags(prefix: str = "", limit: int = 20) -> list[str]:
+    """Tag suggestions: the most used existing tags (starting with prefix)."""
+    stmt = (
+        sa.select(EscalationTag.name)
+        .group_by(EscalationTag.name)
+        .order_by(sa.func.count().desc(), EscalationTag.name)
+        .limit(limit)
+    )
+    if prefix:
+        stmt = stmt.where(EscalationTag.name.startswith(prefix.lower()))
+    return list(db.session.scalars(stmt))
+
+
+def open_statuses():
+    return OPEN_STATUSES
