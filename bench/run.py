@@ -9,6 +9,10 @@ the list is shown nor on how many rows the book holds.
 
     .venv/bin/python bench/run.py [--accounts 50000] [--duration 5] [--db sqlite|postgres|both]
 
+Another --accounts than 50,000 gets databases of its own (crm_bench_N, .bench/bench-N.sqlite), so
+a quick try leaves the big ones alone. PostgreSQL gets VACUUM ANALYZE after seeding, as autovacuum
+would. The baseline is loaded first and again last; ratios use the mean of the two.
+
 Results go to stdout as a table per database and to .bench/results.json. A target missed is
 reported as MISS and does not fail the run; errors (a page not answering 200, a server that
 does not start, a failed seed) exit non-zero.
@@ -190,6 +194,24 @@ def prepare(kind: str, accounts: int, pg_server: str) -> tuple[dict, dict]:
         "seed_output": summary.strip(),
     }
     return env, facts
+
+
+def busy_share(seconds: float = 2.0) -> float | None:
+    """The share of all CPUs in use over a short sample (Linux); the bench itself is idle then."""
+
+    def sample():
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        idle = values[3] + values[4]  # idle + iowait
+        return sum(values) - idle, sum(values)
+
+    try:
+        busy0, total0 = sample()
+        time.sleep(seconds)
+        busy1, total1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return (busy1 - busy0) / max(1, total1 - total0)
 
 
 # ---- the server --------------------------------------------------------------------------
@@ -426,6 +448,11 @@ def measure(base: str, cookie: str, page: dict, seconds: int, warmup: int) -> di
 
 def bench_database(kind: str, args) -> dict:
     env, facts = prepare(kind, args.accounts, args.postgres)
+    busy = busy_share()
+    if busy is not None:
+        log(f"[{kind}] CPU in use by other processes before the run: {busy:.0%}")
+        if busy > 0.25:
+            log("  warning: the machine is busy: the numbers will be noisy and low")
     log(f"[{kind}] starting gunicorn ({WORKERS} workers)")
     with gunicorn(env, OUT / f"{kind}-gunicorn.log") as base:
         cookie = sign_in(base)
@@ -461,6 +488,7 @@ def bench_database(kind: str, args) -> dict:
     }
     return {
         **facts,
+        "cpu_busy_before": busy,
         "baseline_rps": baseline,
         "pages": results,
         "query_counts": {
@@ -474,7 +502,10 @@ def bench_database(kind: str, args) -> dict:
 
 def print_report(kind: str, report: dict) -> None:
     log("")
-    log(f"== {kind}: {report['database']} (seed {report['seed_seconds']} s) ==")
+    busy = report["cpu_busy_before"]
+    busy_text = f"; other CPU use before the run {busy:.0%}" if busy is not None else ""
+    seeded = f"{report['seed_output'] or 'seeded'} in {report['seed_seconds']} s"
+    log(f"== {kind}: {report['database']} ({seeded}{busy_text}) ==")
     log(
         f"{'page':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'SQL/req':>8} {'ratio':>6}  target"
     )
