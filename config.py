@@ -17,6 +17,17 @@ def _database_url(default: str) -> str:
     return url
 
 
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'crm.sqlite'}")
@@ -30,7 +41,7 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which already expires
     BABEL_DEFAULT_LOCALE = "en"
-    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("APP_TIMEZONE", "Asia/Tokyo")  # display and input
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
     LANGUAGES = ("en", "ja")
     ACCOUNTS_PER_PAGE = 25
@@ -40,6 +51,21 @@ class Config:
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     # When true, each response carries X-SQL-Queries (used by `make bench`).
     SQL_QUERY_HEADER = os.environ.get("SQL_QUERY_HEADER") == "1"
+    # Outgoing e-mail: the scheduler's outbox job sends through this SMTP server.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")  # STARTTLS after connecting
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "crm@localhost")
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 6)
+    # Links in e-mails point here (there is no request to take the host from).
+    APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # `flask scheduler run`: seconds between runs of each job.
+    SCHEDULER_SLA_SWEEP_SECONDS = _env_int("SCHEDULER_SLA_SWEEP_SECONDS", 60)
+    SCHEDULER_OUTBOX_SECONDS = _env_int("SCHEDULER_OUTBOX_SECONDS", 15)
+    SCHEDULER_HANDOFF_SECONDS = _env_int("SCHEDULER_HANDOFF_SECONDS", 60)
+    HANDOFF_ACK_MINUTES = _env_int("HANDOFF_ACK_MINUTES", 30)
 
 
 class DevelopmentConfig(Config):

@@ -95,11 +95,17 @@ def _count_query(*_args, **_kwargs) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts import bp as accounts_bp
     from app.auth import bp as auth_bp
+    from app.escalations import bp as escalations_bp
+    from app.escalations.admin_views import admin_bp as escalation_admin_bp
     from app.main import bp as main_bp
+    from app.notifications import bp as notifications_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(escalations_bp)
+    app.register_blueprint(escalation_admin_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -158,12 +164,33 @@ def register_template_helpers(app: Flask) -> None:
 
     formatting.register(app)
 
+    @app.context_processor
+    def notification_count():
+        return {"unread_notifications": unread_notifications}
+
+
+def unread_notifications() -> int:
+    """The header's unread count: queried only when a template calls it, once per request."""
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        from app.notifications.services import unread_count
+
+        try:
+            g.unread_notifications = unread_count(current_user)
+        except sa.exc.SQLAlchemyError:
+            db.session.rollback()  # the error page still renders while the database is down
+            g.unread_notifications = 0
+    return g.unread_notifications
+
 
 def register_commands(app: Flask) -> None:
     from app.accounts.cli import seed_bench_command, seed_demo_command
     from app.auth.cli import users_cli
+    from app.scheduler.cli import scheduler_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(scheduler_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_bench_command)
 

@@ -7,6 +7,8 @@ from babel.numbers import format_currency, get_currency_precision
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 
+from app.models import utcnow
+
 CURRENCIES = ("JPY", "USD", "EUR", "GBP")
 
 # Enum value -> lazy translated label; each domain adds its own in its labels module.
@@ -17,25 +19,41 @@ LABELS: dict[enum.Enum, object] = {}
 FIELD_LABELS: dict[str, object] = {}
 
 
-# Field name -> enum class, so stored raw values ("at_risk") show as labels ("At risk").
-FIELD_ENUMS: dict[str, type[enum.Enum]] = {}
+# Field name -> enum classes, so stored raw values ("at_risk") show as labels ("At risk").
+FIELD_ENUMS: dict[str, list[type[enum.Enum]]] = {}
+
+
+def register_field_enums(mapping: dict[str, type[enum.Enum]]) -> None:
+    for field, enum_cls in mapping.items():
+        FIELD_ENUMS.setdefault(field, []).append(enum_cls)
+
+
 # Audit entity type -> lazy translated name.
 ENTITY_LABELS: dict[str, object] = {}
 
 
 def enum_label(value, field: str) -> str:
     """The label of a raw enum value stored under `field` (audit rows, timeline data)."""
-    enum_cls = FIELD_ENUMS.get(field)
-    if enum_cls is None or value is None:
-        return "" if value is None else str(value)
-    try:
-        return label(enum_cls(value))
-    except ValueError:
-        return str(value)
+    if value is None:
+        return ""
+    for enum_cls in FIELD_ENUMS.get(field, ()):
+        try:
+            return label(enum_cls(value))
+        except ValueError:
+            continue
+    return str(value)
 
 
 def entity_label(entity_type: str) -> str:
     return str(ENTITY_LABELS.get(entity_type, entity_type.replace("_", " ")))
+
+
+# Audit action -> lazy translated verb; domains add theirs.
+ACTION_LABELS: dict[str, object] = {}
+
+
+def audit_action(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action.replace("_", " ")))
 
 
 def field_label(name: str) -> str:
@@ -67,6 +85,18 @@ def label(value) -> str:
     return str(LABELS.get(value, getattr(value, "value", value)))
 
 
+def local_time(moment):
+    """An aware UTC datetime as a naive one in the app's timezone (for datetime-local inputs)."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    if moment is None:
+        return None
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
 def sparkline_points(scores: list[int], width: int = 120, height: int = 28) -> str:
     """SVG polyline points for a series of 0-100 scores, oldest first."""
     if not scores:
@@ -77,6 +107,20 @@ def sparkline_points(scores: list[int], width: int = 120, height: int = 28) -> s
     return " ".join(
         f"{i * step:.1f},{height - (score / 100) * height:.1f}" for i, score in enumerate(scores)
     )
+
+
+def duration(delta) -> str:
+    """A clock's time left, e.g. "2 h 05 min" (whole minutes, days as hours)."""
+    from flask_babel import gettext
+
+    minutes = max(0, int(delta.total_seconds() // 60))
+    return gettext("%(h)d h %(m)02d min", h=minutes // 60, m=minutes % 60)
+
+
+def duration_minutes(minutes: int) -> str:
+    from datetime import timedelta
+
+    return duration(timedelta(minutes=minutes))
 
 
 def register(app: Flask) -> None:
@@ -90,6 +134,10 @@ def register(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         sparkline_points=sparkline_points,
+        duration=duration,
+        audit_action=audit_action,
+        duration_minutes=duration_minutes,
+        now=utcnow,
         field_label=field_label,
         current_locale=lambda: str(get_locale() or "en"),
     )

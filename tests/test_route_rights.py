@@ -5,14 +5,27 @@ ship without its row here.
 """
 
 import pytest
+import sqlalchemy as sa
 
 from app.accounts.models import ImportBatch
+from app.escalations.models import (
+    Category,
+    Escalation,
+    Handoff,
+    IntakeChannel,
+    Level,
+    ReplyTemplate,
+    Severity,
+    SlaPolicy,
+)
 from app.extensions import db
 from tests.conftest import ROLES, csrf_token, login
 
 ANON = "anonymous"
 WHO = [ANON, *ROLES]
 CREATORS = {"admin", "csm", "ae"}
+MANAGERS = {"admin", "manager"}
+WORKERS = CREATORS | MANAGERS
 
 # (endpoint, method, variant) -> url template and {who: status}; "*" is every signed-in role.
 # Variants "own"/"other" use an account the signed-in CSM/AE owns, or one they do not.
@@ -96,6 +109,89 @@ RIGHTS = {
         "/accounts/import/{own_batch}",
         only(CREATORS, 302),
     ),
+    ("notifications.list_notifications", "GET", ""): ("/notifications/", {ANON: 302, "*": 200}),
+    ("notifications.mark_read", "POST", ""): ("/notifications/read", {ANON: 302, "*": 302}),
+    # Escalations: CSMs/AEs work those on accounts they own; managers and admins every one;
+    # executives read all and comment.
+    ("escalations.index", "GET", ""): ("/escalations/", {ANON: 302, "*": 200}),
+    ("escalations.new", "GET", ""): ("/escalations/new", only(WORKERS, 200)),
+    ("escalations.new", "POST", ""): ("/escalations/new", only(WORKERS, 422)),
+    ("escalations.show", "GET", ""): ("/escalations/{other_esc}", {ANON: 302, "*": 200}),
+    ("escalations.edit", "GET", "own"): ("/escalations/{own_esc}/edit", only(WORKERS, 200)),
+    ("escalations.edit", "GET", "other"): ("/escalations/{other_esc}/edit", only(MANAGERS, 200)),
+    ("escalations.edit", "POST", "own"): ("/escalations/{own_esc}/edit", only(WORKERS, 422)),
+    ("escalations.edit", "POST", "other"): ("/escalations/{other_esc}/edit", only(MANAGERS, 422)),
+    ("escalations.change_status", "POST", "own"): (
+        "/escalations/{own_esc}/status",
+        only(WORKERS, 422),
+    ),
+    ("escalations.change_status", "POST", "other"): (
+        "/escalations/{other_esc}/status",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.raise_level", "GET", "own"): ("/escalations/{own_esc}/level", only(WORKERS, 200)),
+    ("escalations.raise_level", "POST", "other"): (
+        "/escalations/{other_esc}/level",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.acknowledge", "POST", "own"): (
+        "/escalations/{own_esc}/handoffs/{own_handoff}/ack",
+        {ANON: 302, "*": 302},
+    ),
+    ("escalations.acknowledge", "POST", "other"): (
+        "/escalations/{other_esc}/handoffs/{other_handoff}/ack",
+        only(MANAGERS, 302),
+    ),
+    ("escalations.add_update", "POST", "own"): (
+        "/escalations/{own_esc}/updates",
+        only(WORKERS, 422),
+    ),
+    ("escalations.add_update", "POST", "other"): (
+        "/escalations/{other_esc}/updates",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.resolve", "GET", "own"): ("/escalations/{own_esc}/resolve", only(WORKERS, 200)),
+    ("escalations.resolve", "POST", "other"): (
+        "/escalations/{other_esc}/resolve",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.add_note", "POST", "other"): (
+        "/escalations/{other_esc}/notes",
+        only(MANAGERS | {"executive"}, 422),
+    ),
+    ("escalations.set_watchers", "POST", "own"): (
+        "/escalations/{own_esc}/watchers",
+        only(WORKERS, 302),
+    ),
+    ("escalations.set_watchers", "POST", "other"): (
+        "/escalations/{other_esc}/watchers",
+        only(MANAGERS, 302),
+    ),
+    ("escalations.assign_owner", "POST", "own"): (
+        "/escalations/{own_esc}/owner",
+        only(MANAGERS, 302),
+    ),
+    ("escalation_admin.sla_policies", "GET", ""): ("/admin/sla-policies", only({"admin"}, 200)),
+    ("escalation_admin.edit_sla_policy", "GET", ""): (
+        "/admin/sla-policies/{policy}",
+        only({"admin"}, 200),
+    ),
+    ("escalation_admin.edit_sla_policy", "POST", ""): (
+        "/admin/sla-policies/{policy}",
+        only({"admin"}, 422),
+    ),
+    ("escalation_admin.reply_templates", "GET", ""): (
+        "/admin/reply-templates",
+        only({"admin"}, 200),
+    ),
+    ("escalation_admin.edit_reply_template", "GET", ""): (
+        "/admin/reply-templates/{template}",
+        only({"admin"}, 200),
+    ),
+    ("escalation_admin.edit_reply_template", "POST", ""): (
+        "/admin/reply-templates/{template}",
+        only({"admin"}, 422),
+    ),
 }
 
 
@@ -145,6 +241,35 @@ def world(app, make_user, make_account, make_contact):
                 db.session.add(batch)
                 db.session.flush()
                 ids[key] = batch.id
+            for key, account_id in (("own_esc", own), ("other_esc", other)):
+                escalation = Escalation(
+                    account_id=account_id,
+                    title=f"{key} title",
+                    channel=IntakeChannel.EMAIL,
+                    category=Category.OTHER,
+                    severity=Severity.MEDIUM,
+                    owner_id=someone,
+                )
+                db.session.add(escalation)
+                db.session.flush()
+                ids[key] = escalation.id
+                receiver = me if key == "own_esc" and me else someone
+                handoff = Handoff(
+                    escalation_id=escalation.id,
+                    from_level=Level.L1,
+                    to_level=Level.L2,
+                    to_owner_id=receiver,
+                    created_by_id=someone,
+                    what_happened="a",
+                    what_was_tried="b",
+                    why_unresolved="c",
+                    what_is_needed="d",
+                )
+                db.session.add(handoff)
+                db.session.flush()
+                ids[key.replace("esc", "handoff")] = handoff.id
+            ids["policy"] = db.session.scalars(sa.select(SlaPolicy.id)).first()
+            ids["template"] = db.session.scalars(sa.select(ReplyTemplate.id)).first()
             db.session.commit()
         return ids
 

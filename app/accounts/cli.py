@@ -204,9 +204,13 @@ def seed_demo_command():
                 },
             )
         created += 1
+    db.session.flush()
+    from app.escalations.demo import seed as seed_escalations
+
+    escalations = seed_escalations(users)
     db.session.commit()
     click.echo(
-        f"demo data: {len(users)} users, {created} new accounts "
+        f"demo data: {len(users)} users, {created} new accounts, {escalations} new escalations "
         f"(password for every demo user: {DEMO_PASSWORD})"
     )
 

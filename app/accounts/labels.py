@@ -4,7 +4,13 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
 from app.accounts.models import Channel, ContactRole, LifecycleStatus, Tier
-from app.formatting import ENTITY_LABELS, FIELD_ENUMS, FIELD_LABELS, LABELS
+from app.formatting import (
+    ACTION_LABELS,
+    ENTITY_LABELS,
+    FIELD_LABELS,
+    LABELS,
+    register_field_enums,
+)
 
 TIER_LABELS = {
     Tier.STRATEGIC: _l("Strategic"),
@@ -86,7 +92,15 @@ FIELD_LABELS.update(
         "password": _l("Password"),
     }
 )
-FIELD_ENUMS.update(
+register_field_enums(
     {"tier": Tier, "status": LifecycleStatus, "role": ContactRole, "preferred_channel": Channel}
 )
 ENTITY_LABELS.update({"account": _l("account"), "contact": _l("contact"), "user": _l("user")})
+ACTION_LABELS.update(
+    {
+        "create": _l("Created"),
+        "update": _l("Changed"),
+        "delete": _l("Deleted"),
+        "note": _l("Note added"),
+    }
+)

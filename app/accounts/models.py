@@ -45,6 +45,20 @@ class Account(TimestampMixin, db.Model):
         sa.Index("ix_accounts_name_id", "name", "id"),
         sa.Index("ix_accounts_renewal_date", "renewal_date"),
         sa.Index("ix_accounts_health_score", "health_score"),
+        sa.Index("ix_accounts_tier_status_health", "tier", "status", "health_score"),
+        # Trigram indexes for substring search exist on PostgreSQL only (migration 0003).
+        sa.Index(
+            "ix_accounts_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_accounts_domain_trgm",
+            "domain",
+            postgresql_using="gin",
+            postgresql_ops={"domain": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

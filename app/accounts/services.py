@@ -94,16 +94,7 @@ def _health_recorded(account: Account, old: int | None, actor) -> None:
 
 
 def _owners_by_name(changes: dict) -> dict:
-    """Audit rows name owners by e-mail rather than by id, so they read well years later."""
-    ids = {v for f in ("csm_owner_id", "ae_owner_id") for v in changes.get(f, ()) if v}
-    if not ids:
-        return changes
-    emails = dict(db.session.execute(sa.select(User.id, User.email).where(User.id.in_(ids))).all())
-    for owner_field in ("csm_owner_id", "ae_owner_id"):
-        if owner_field in changes:
-            old, new = changes.pop(owner_field)
-            changes[owner_field.removesuffix("_id")] = [emails.get(old, old), emails.get(new, new)]
-    return changes
+    return audit.name_users(changes, ("csm_owner_id", "ae_owner_id"))
 
 
 def create_account(actor, values: dict) -> Account:
@@ -160,8 +151,26 @@ def update_account(actor, account: Account, values: dict) -> Account:
     return account
 
 
+class AccountHasEscalations(DomainError):
+    def __init__(self):
+        super().__init__(
+            _l(
+                "This account has escalations, so it cannot be deleted (they may "
+                "be under legal hold). Mark it churned instead."
+            )
+        )
+
+
 def delete_account(actor, account: Account) -> None:
-    """Remove an account with its contacts and timeline; its audit history stays."""
+    """Remove an account with its contacts and timeline; its audit history stays.
+
+    Refused while the account has escalations: they are records the business keeps."""
+    from app.escalations.models import Escalation
+
+    if db.session.scalar(
+        sa.select(Escalation.id).where(Escalation.account_id == account.id).limit(1)
+    ):
+        raise AccountHasEscalations()
     audit.record(
         actor,
         "account",
@@ -339,6 +348,24 @@ def filtered_accounts(filters: AccountFilters, user, today: date):
     }[filters.sort]
     key = key.desc() if filters.direction == "desc" else key.asc()
     return stmt.order_by(key.nulls_last(), Account.id)
+
+
+def paginate_accounts(stmt, page: int, per_page: int = 25):
+    """A page of the account list: ids first (an index-only walk, however deep the page),
+    then those accounts with their owners. The page's items keep the list's order."""
+    ids_page = db.paginate(
+        stmt.with_only_columns(Account.id), page=page, per_page=per_page, error_out=False
+    )
+    ids = list(ids_page.items)
+    if ids:
+        rows = db.session.scalars(
+            sa.select(Account)
+            .where(Account.id.in_(ids))
+            .options(joinedload(Account.csm_owner), joinedload(Account.ae_owner))
+        ).all()
+        by_id = {a.id: a for a in rows}
+        ids_page.items = [by_id[i] for i in ids]
+    return ids_page
 
 
 def account_page(account_id: int):

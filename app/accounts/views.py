@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from app.accounts import bp, importing, services
 from app.accounts.forms import AccountForm, ContactForm, ImportForm, NoteForm
@@ -28,9 +27,11 @@ from app.auth.permissions import (
     can_create_account,
     can_delete_account,
     can_edit_account,
+    can_raise_escalation,
     require,
 )
 from app.auth.services import users_with_role
+from app.escalations.queries import approved_widespread_messages, open_escalations
 from app.extensions import db
 from app.formatting import from_minor_units
 from app.models import DomainError
@@ -48,8 +49,7 @@ def _owner_choices(form: AccountForm) -> None:
 def list_accounts():
     filters = services.AccountFilters.from_args(request.args)
     stmt = services.filtered_accounts(filters, current_user, date.today())
-    stmt = stmt.options(joinedload(Account.csm_owner), joinedload(Account.ae_owner))
-    page = db.paginate(stmt, per_page=25, max_per_page=100, error_out=False)
+    page = services.paginate_accounts(stmt, request.args.get("page", 1, type=int))
     return render_template(
         "accounts/list.html",
         page=page,
@@ -117,6 +117,9 @@ def show_account(account_id: int):
         history=history_for_account(account.id, limit=50),
         can_edit=can_edit_account(current_user, account),
         can_delete=can_delete_account(current_user, account),
+        can_escalate=can_raise_escalation(current_user, account),
+        open_escalations=open_escalations(account.id),
+        widespread=approved_widespread_messages(account.id),
         note_form=NoteForm(),
         confirm=ConfirmForm(),
     )
@@ -158,7 +161,11 @@ def delete_account(account_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     name = account.name
-    services.delete_account(current_user, account)
+    try:
+        services.delete_account(current_user, account)
+    except DomainError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.show_account", account_id=account.id))
     db.session.commit()
     flash(_("Account %(name)s deleted.", name=name), "success")
     return redirect(url_for("accounts.list_accounts"))

@@ -52,6 +52,21 @@ def removal(obj, fields) -> dict:
     return {f: [new, None] for f, (_old, new) in snapshot(obj, fields).items()}
 
 
+def name_users(changes: dict, fields) -> dict:
+    """Replace user ids in `fields` by e-mails (key without _id), so rows read well for years."""
+    from app.auth.models import User
+
+    ids = {v for f in fields for v in changes.get(f, ()) if v}
+    if not ids:
+        return changes
+    emails = dict(db.session.execute(sa.select(User.id, User.email).where(User.id.in_(ids))).all())
+    for field in fields:
+        if field in changes:
+            old, new = changes.pop(field)
+            changes[field.removesuffix("_id")] = [emails.get(old, old), emails.get(new, new)]
+    return changes
+
+
 def record(
     actor,
     entity_type: str,

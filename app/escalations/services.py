@@ -78,7 +78,7 @@ def _audit(actor, escalation: Escalation, action: str, changes: dict) -> None:
         "escalation",
         escalation.id,
         action,
-        changes=changes,
+        changes=audit.name_users(changes, ("owner_id",)),
         summary=escalation.title,
         account_id=escalation.account_id,
     )
@@ -423,7 +423,9 @@ def resolve(
     for kind_ in ClockKind:
         clocks.stop(escalation, kind_, now)
     _audit(actor, escalation, "resolve", changes)
-    _timeline(escalation, "escalation_resolved", actor, at=now, old=old.value, kind=kind.value)
+    _timeline(
+        escalation, "escalation_resolved", actor, at=now, old=old.value, resolution=kind.value
+    )
     db.session.flush()
 
 

@@ -6,3 +6,15 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Reply templates: choosing one fills the summary (the server does the same without script).
+document.addEventListener("change", function (event) {
+  var select = event.target;
+  if (select.name !== "template_key") return;
+  var form = select.form;
+  var templates = JSON.parse(form.getAttribute("data-templates") || "{}");
+  var body = templates[select.value];
+  if (body === undefined) return;
+  form.querySelector("textarea[name=summary]").value =
+    body.split("{title}").join(form.getAttribute("data-title") || "");
+});

@@ -1,0 +1,173 @@
+"""Demo escalations for `flask seed-demo`: a few believable cases in every state."""
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.accounts.models import Account
+from app.auth.models import User
+from app.escalations import services
+from app.escalations.models import (
+    Category,
+    Escalation,
+    IntakeChannel,
+    Level,
+    ResolutionKind,
+    Status,
+)
+from app.escalations.models import Severity as S
+from app.extensions import db
+
+# (account domain, title, description, channel, category, severity, threats, hours ago, steps)
+DEMO = [
+    (
+        "sakura-logistics.co.jp",
+        "出荷システムの障害が3日間継続",
+        "3日前から出荷指示が送信できず、物流が止まっている。このまま改善しなければ解約と他社への"
+        "乗り換えを検討すると先方の物流部長から連絡あり。",
+        IntakeChannel.PHONE,
+        Category.TECHNICAL,
+        S.CRITICAL,
+        ("cancellation",),
+        5,
+        ["update", "investigating", "handoff"],
+    ),
+    (
+        "minato-bank.jp",
+        "請求額の誤りについて法務部から通知",
+        "二重請求が3か月続いており、先方法務部が弁護士と相談のうえ法的措置も辞さないとのこと。",
+        IntakeChannel.EMAIL,
+        Category.BILLING,
+        S.HIGH,
+        ("legal",),
+        26,
+        ["update", "investigating"],
+    ),
+    (
+        "northwind.example.com",
+        "Data export times out for large reports",
+        "Exports over 100k rows time out since the last release. Their finance close is next week.",
+        IntakeChannel.CHAT,
+        Category.TECHNICAL,
+        S.HIGH,
+        (),
+        30,
+        ["update", "waiting"],
+    ),
+    (
+        "globex.com",
+        "Unhappy with support response times",
+        "The VP Operations says tickets take days to get a first answer and they will not renew "
+        "unless this changes.",
+        IntakeChannel.IN_PERSON,
+        Category.SERVICE_QUALITY,
+        S.MEDIUM,
+        ("cancellation",),
+        50,
+        [],
+    ),
+    (
+        "fuji-seimitsu.co.jp",
+        "API の応答が遅い",
+        "夕方の時間帯に API の応答が 10 秒以上かかる。",
+        IntakeChannel.EMAIL,
+        Category.TECHNICAL,
+        S.MEDIUM,
+        (),
+        80,
+        ["update", "investigating", "resolve"],
+    ),
+    (
+        "contoso-pharma.com",
+        "Invoice in wrong currency",
+        "January invoice was issued in EUR.",
+        IntakeChannel.EMAIL,
+        Category.BILLING,
+        S.LOW,
+        (),
+        4,
+        [],
+    ),
+]
+
+
+def seed(users: dict[str, User]) -> int:
+    """Create the demo escalations that are not there yet (matched by title)."""
+    have = set(db.session.scalars(sa.select(Escalation.title)))
+    created = 0
+    for domain, title, text, channel, category, severity, threats, hours, steps in DEMO:
+        account = db.session.scalar(sa.select(Account).where(Account.domain == domain))
+        if account is None or title in have:
+            continue
+        actor = (
+            users["csm@demo.test"]
+            if account.csm_owner_id == users["csm@demo.test"].id
+            else users["csm2@demo.test"]
+        )
+        start = datetime.now(UTC) - timedelta(hours=hours)
+        escalation = services.raise_escalation(
+            actor,
+            account,
+            {
+                "title": title,
+                "description": text,
+                "channel": channel,
+                "category": category,
+                "severity": severity,
+                "threat_cancellation": "cancellation" in threats,
+                "threat_legal": "legal" in threats,
+                "owner_id": actor.id,
+            },
+            tags=[category.value],
+            now=start,
+        )
+        at = start + timedelta(minutes=40)
+        for step in steps:
+            if step == "update":
+                services.add_customer_update(
+                    actor,
+                    escalation,
+                    channel=channel,
+                    template_key="acknowledged",
+                    now=at,
+                    summary="ご連絡ありがとうございます。担当者が確認を開始しました。"
+                    if account.currency == "JPY"
+                    else "Thank you, we are looking into it.",
+                )
+            elif step == "investigating":
+                services.change_status(actor, escalation, Status.INVESTIGATING, "", at)
+            elif step == "waiting":
+                services.change_status(actor, escalation, Status.INVESTIGATING, "", at)
+                services.change_status(
+                    actor,
+                    escalation,
+                    Status.WAITING_ON_CUSTOMER,
+                    "Waiting for their export job ids",
+                    at,
+                )
+            elif step == "handoff":
+                services.raise_level(
+                    users["manager@demo.test"],
+                    escalation,
+                    Level.EXECUTIVE,
+                    {
+                        "what_happened": "3日間出荷停止。先方物流部長より解約の示唆。",
+                        "what_was_tried": "キュー再起動、フェイルオーバー",
+                        "why_unresolved": "根本原因がデータセンター側にあり、ベンダー対応待ち",
+                        "what_is_needed": "ベンダーへのエスカレーション権限と補償の判断",
+                    },
+                    users["manager@demo.test"],
+                    at,
+                )
+            elif step == "resolve":
+                services.resolve(
+                    actor,
+                    escalation,
+                    kind=ResolutionKind.FIX,
+                    summary="キャッシュ設定を修正しました。",
+                    concession_minor=None,
+                    now=at,
+                )
+            at += timedelta(minutes=30)
+        created += 1
+    return created

@@ -1,0 +1,296 @@
+"""Escalation forms: intake and details, status, handoff, customer update, resolution, notes,
+watchers and owner, SLA policies and reply templates."""
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo, available_timezones
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.accounts.forms import parse_amount
+from app.accounts.labels import choices
+from app.escalations.labels import (
+    CATEGORY_LABELS,
+    ESCALATION_STATUS_LABELS,
+    INTAKE_CHANNEL_LABELS,
+    LEVEL_LABELS,
+    RESOLUTION_LABELS,
+    SEVERITY_LABELS,
+    TEMPLATE_KEYS,
+)
+from app.escalations.models import Status
+
+TEXT = [InputRequired(), Length(max=5000)]
+
+
+def local_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def to_utc(local: datetime | None) -> datetime | None:
+    """A datetime-local input, read in the app's timezone, as an aware datetime."""
+    return None if local is None else local.replace(tzinfo=local_zone())
+
+
+class EscalationForm(FlaskForm):
+    version = HiddenField()
+    confirmed = HiddenField(default="")  # set once the threat suggestion was shown
+    account_id = SelectField(_l("Account"), coerce=str, validate_choice=True)
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    description = TextAreaField(
+        _l("Description"),
+        validators=[InputRequired(), Length(max=20000)],
+        description=_l("What the customer said, in their words. Threat words are detected."),
+    )
+    channel = SelectField(_l("Came in by"), choices=choices(INTAKE_CHANNEL_LABELS))
+    category = SelectField(_l("Category"), choices=choices(CATEGORY_LABELS))
+    severity = SelectField(_l("Severity"), choices=choices(SEVERITY_LABELS), default="medium")
+    tags = StringField(
+        _l("Tags"),
+        validators=[Optional(), Length(max=400)],
+        description=_l("Separate tags with commas."),
+        render_kw={"list": "tag-suggestions", "autocomplete": "off"},
+    )
+    threat_cancellation = BooleanField(_l("Cancellation threat"))
+    threat_legal = BooleanField(_l("Legal threat"))
+    threat_safety = BooleanField(_l("Safety/security threat"))
+    arr_at_risk = StringField(
+        _l("ARR at risk"),
+        validators=[Optional()],
+        description=_l("For executive escalations; defaults to the account's ARR."),
+    )
+    legal_hold = BooleanField(_l("Legal hold (nothing may be deleted while it holds)"))
+    promised_at = DateTimeLocalField(
+        _l("Turnaround promised to the customer"),
+        validators=[Optional()],
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        description=_l("Kept apart from the SLA; you are warned one business day before."),
+    )
+    submit = SubmitField(_l("Raise escalation"))
+
+    def validate_arr_at_risk(self, field):
+        if field.data:
+            try:
+                parse_amount(field.data, self.currency or "JPY")
+            except ValueError as error:
+                raise ValidationError(str(error.args[0])) from None
+
+    currency: str | None = None
+
+    def tag_list(self) -> list[str]:
+        return [t for t in (self.tags.data or "").split(",") if t.strip()]
+
+
+class EditEscalationForm(EscalationForm):
+    submit = SubmitField(_l("Save changes"))
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(
+        _l("New status"),
+        choices=[(s.value, ESCALATION_STATUS_LABELS[s]) for s in Status if s != Status.RESOLVED],
+    )
+    reason = StringField(
+        _l("Reason"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Needed when pausing for the customer."),
+    )
+    submit = SubmitField(_l("Change status"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Across fields, so not inline: Optional() on the reason would skip an inline check.
+        waiting = self.status.data == Status.WAITING_ON_CUSTOMER.value
+        if waiting and not (self.reason.data or "").strip():
+            self.reason.errors.append(_l("Say what you are waiting for from the customer."))
+            ok = False
+        return ok
+
+
+class HandoffForm(FlaskForm):
+    to_level = SelectField(_l("Raise to"), choices=choices(LEVEL_LABELS))
+    new_owner_id = SelectField(_l("New owner"), coerce=str, validate_choice=True)
+    contact_id = SelectField(_l("Customer contact"), coerce=str, validate_choice=True)
+    what_happened = TextAreaField(_l("What happened so far"), validators=TEXT)
+    what_was_tried = TextAreaField(_l("What was tried"), validators=TEXT)
+    why_unresolved = TextAreaField(_l("Why it is not resolved"), validators=TEXT)
+    what_is_needed = TextAreaField(
+        _l("What is needed (knowledge, authority, resources)"), validators=TEXT
+    )
+    submit = SubmitField(_l("Hand off and raise level"))
+
+
+class CustomerUpdateForm(FlaskForm):
+    template_key = SelectField(
+        _l("Template"), choices=[("", "—")] + list(TEMPLATE_KEYS.items()), default=""
+    )
+    channel = SelectField(_l("Channel"), choices=choices(INTAKE_CHANNEL_LABELS), default="email")
+    summary = TextAreaField(_l("What you told the customer"), validators=TEXT)
+    fill = SubmitField(_l("Fill from template"))
+    submit = SubmitField(_l("Record customer update"))
+
+
+class ResolveForm(FlaskForm):
+    kind = SelectField(_l("Resolution"), choices=choices(RESOLUTION_LABELS))
+    summary = TextAreaField(_l("Summary"), validators=TEXT)
+    concession = StringField(
+        _l("Concession value"),
+        validators=[Optional()],
+        description=_l("Only for concessions, in the account's currency."),
+    )
+    submit = SubmitField(_l("Resolve"))
+
+    currency: str = "JPY"
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        field = self.concession
+        if self.kind.data == "concession" and not field.data:
+            field.errors.append(_l("Enter the value of the concession."))
+            return False
+        if field.data:
+            try:
+                self.concession_amount = parse_amount(field.data, self.currency)
+            except ValueError as error:
+                field.errors.append(str(error.args[0]))
+                return False
+        return ok
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(_l("Internal note"), validators=[InputRequired(), Length(max=5000)])
+    submit = SubmitField(_l("Add note"))
+
+
+class WatchersForm(FlaskForm):
+    watcher_ids = SelectMultipleField(_l("Watchers"), coerce=str, validate_choice=True)
+    submit = SubmitField(_l("Save watchers"))
+
+
+class OwnerForm(FlaskForm):
+    owner_id = SelectField(_l("Owner"), coerce=str, validate_choice=True)
+    submit = SubmitField(_l("Assign"))
+
+
+def _minutes_field(label):
+    return IntegerField(
+        label,
+        validators=[InputRequired(), NumberRange(min=1, max=60 * 24 * 60)],
+        description=_l("Minutes of business time."),
+    )
+
+
+class SlaPolicyForm(FlaskForm):
+    version = HiddenField()
+    first_response_minutes = _minutes_field(_l("First response"))
+    update_interval_minutes = _minutes_field(_l("Customer update every"))
+    resolution_minutes = _minutes_field(_l("Resolution target"))
+    timezone = StringField(_l("Timezone"), validators=[InputRequired(), Length(max=64)])
+    hours = TextAreaField(
+        _l("Business hours"),
+        validators=[InputRequired()],
+        description=_l("One line per weekday, Monday first: 09:00-18:00, closed, or 24h."),
+    )
+    holidays = TextAreaField(
+        _l("Holidays"),
+        validators=[Optional()],
+        description=_l("One date per line, e.g. 2027-01-01."),
+    )
+    submit = SubmitField(_l("Save policy"))
+
+    def validate_timezone(self, field):
+        if field.data not in available_timezones():
+            raise ValidationError(_l("Use a timezone name such as Asia/Tokyo."))
+
+    def validate_hours(self, field):
+        try:
+            self.parsed_hours = parse_hours(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_holidays(self, field):
+        from datetime import date
+
+        days = []
+        for line in (field.data or "").splitlines():
+            if line.strip():
+                try:
+                    days.append(date.fromisoformat(line.strip()).isoformat())
+                except ValueError:
+                    raise ValidationError(
+                        _l("“%(line)s” is not a date like 2027-01-01.", line=line.strip())
+                    ) from None
+        self.parsed_holidays = sorted(set(days))
+
+
+def parse_hours(text: str) -> list:
+    """Seven lines (Monday first) of 09:00-18:00, closed or 24h, as the policy stores them."""
+    import re
+
+    lines = [line.strip().lower() for line in (text or "").splitlines() if line.strip()]
+    if len(lines) != 7:
+        raise ValueError(str(_l("Give exactly 7 lines, Monday to Sunday.")))
+    hours = []
+    for line in lines:
+        if line in ("closed", "休"):
+            hours.append(None)
+        elif line == "24h":
+            hours.append(["00:00", "00:00"])
+        elif match := re.fullmatch(
+            r"([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]|24):([0-5]\d)", line
+        ):
+            start, end = f"{match[1]}:{match[2]}", f"{match[3]}:{match[4]}"
+            if end == "24:00":
+                end = "00:00"
+            if end != "00:00" and end <= start:
+                raise ValueError(str(_l("“%(line)s”: closing must be after opening.", line=line)))
+            hours.append([start, end])
+        else:
+            raise ValueError(
+                str(_l("“%(line)s” is not like 09:00-18:00, closed or 24h.", line=line))
+            )
+    if all(h is None for h in hours):
+        raise ValueError(str(_l("At least one weekday must be open.")))
+    return hours
+
+
+def format_hours(hours: list) -> str:
+    lines = []
+    for day in hours:
+        if day is None:
+            lines.append("closed")
+        elif day == ["00:00", "00:00"]:
+            lines.append("24h")
+        else:
+            lines.append(f"{day[0]}-{day[1]}")
+    return "\n".join(lines)
+
+
+class ReplyTemplateForm(FlaskForm):
+    version = HiddenField()
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
+    body = TextAreaField(
+        _l("Text"),
+        validators=[InputRequired(), Length(max=5000)],
+        description=_l("{title} is replaced by the escalation's title."),
+    )
+    submit = SubmitField(_l("Save template"))
+
+
+def templates_json(templates) -> str:
+    """Template bodies for the page's script, keyed by template key."""
+    return json.dumps({t.key: t.body for t in templates}, ensure_ascii=False)

@@ -1,0 +1,157 @@
+"""Translated names of the escalation enumerations."""
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
+
+from app.escalations.models import (
+    Category,
+    ClockKind,
+    IntakeChannel,
+    Level,
+    ResolutionKind,
+    Severity,
+    Status,
+)
+from app.formatting import (
+    ACTION_LABELS,
+    ENTITY_LABELS,
+    FIELD_LABELS,
+    LABELS,
+    register_field_enums,
+)
+
+SEVERITY_LABELS = {
+    Severity.CRITICAL: _l("Critical"),
+    Severity.HIGH: _l("High"),
+    Severity.MEDIUM: _l("Medium"),
+    Severity.LOW: _l("Low"),
+}
+INTAKE_CHANNEL_LABELS = {
+    IntakeChannel.PHONE: lazy_pgettext("channel", "Phone"),
+    IntakeChannel.EMAIL: lazy_pgettext("channel", "E-mail"),
+    IntakeChannel.CHAT: _l("Chat"),
+    IntakeChannel.SOCIAL: _l("Social media"),
+    IntakeChannel.IN_PERSON: _l("In person"),
+    IntakeChannel.INTERNAL: _l("Internal"),
+}
+CATEGORY_LABELS = {
+    Category.TECHNICAL: _l("Technical"),
+    Category.BILLING: _l("Billing"),
+    Category.SERVICE_QUALITY: _l("Service quality"),
+    Category.POLICY: _l("Policy"),
+    Category.OTHER: _l("Other"),
+}
+LEVEL_LABELS = {
+    Level.L1: _l("Level 1"),
+    Level.L2: _l("Level 2"),
+    Level.L3: _l("Level 3"),
+    Level.EXECUTIVE: _l("Executive level"),
+}
+ESCALATION_STATUS_LABELS = {
+    Status.NEW: _l("New"),
+    Status.INVESTIGATING: _l("Investigating"),
+    Status.WAITING_ON_CUSTOMER: _l("Waiting on customer"),
+    Status.RESOLVED: _l("Resolved"),
+}
+RESOLUTION_LABELS = {
+    ResolutionKind.FIX: _l("Fix"),
+    ResolutionKind.WORKAROUND: _l("Workaround"),
+    ResolutionKind.EXPLAINED: _l("Explained, no fix"),
+    ResolutionKind.CONCESSION: _l("Concession"),
+}
+CLOCK_LABELS = {
+    ClockKind.FIRST_RESPONSE: _l("First response"),
+    ClockKind.CUSTOMER_UPDATE: _l("Customer update"),
+    ClockKind.RESOLUTION: _l("Resolution"),
+}
+CLOCK_STATES = {
+    "running": _l("On track"),
+    "warning": _l("At risk"),
+    "breached": _l("Breached"),
+    "paused": _l("Paused"),
+    "met": _l("Met"),
+    "missed": _l("Missed"),
+}
+TEMPLATE_KEYS = {
+    "acknowledged": _l("Acknowledged"),
+    "specialist": _l("Passed to specialist team"),
+    "status_update": _l("Status update"),
+    "resolved": _l("Resolved"),
+}
+SAVED_VIEWS = {
+    "mine": _l("Mine"),
+    "open": _l("All open"),
+    "executive": _l("Executive"),
+    "at_risk": _l("SLA at risk"),
+    "breached": _l("Breached"),
+    "handoffs": _l("Unacknowledged handoffs"),
+    "all": _l("All"),
+}
+for mapping in (
+    SEVERITY_LABELS,
+    INTAKE_CHANNEL_LABELS,
+    CATEGORY_LABELS,
+    LEVEL_LABELS,
+    ESCALATION_STATUS_LABELS,
+    RESOLUTION_LABELS,
+    CLOCK_LABELS,
+):
+    LABELS.update(mapping)
+register_field_enums(
+    {
+        "status": Status,
+        "severity": Severity,
+        "category": Category,
+        "level": Level,
+        "resolution_kind": ResolutionKind,
+        "clock": ClockKind,
+        "channel": IntakeChannel,
+    }
+)
+FIELD_LABELS.update(
+    {
+        "title": _l("Title"),
+        "description": _l("Description"),
+        "channel": _l("Channel"),
+        "category": _l("Category"),
+        "severity": _l("Severity"),
+        "level": _l("Level"),
+        "threat_cancellation": _l("Cancellation threat"),
+        "threat_legal": _l("Legal threat"),
+        "threat_safety": _l("Safety/security threat"),
+        "executive": _l("Executive escalation"),
+        "arr_at_risk_minor": _l("ARR at risk (minor units)"),
+        "arr_at_risk_currency": _l("Currency"),
+        "legal_hold": _l("Legal hold"),
+        "owner_id": _l("Owner"),
+        "promised_at": _l("Promised by"),
+        "resolution_kind": _l("Resolution"),
+        "resolution_summary": _l("Resolution summary"),
+        "concession_minor": _l("Concession (minor units)"),
+        "tags": _l("Tags"),
+        "watchers": _l("Watchers"),
+        "reason": _l("Reason"),
+        "customer_update": _l("Customer update"),
+        "clock": _l("SLA clock"),
+        "breached_at": _l("Breached at"),
+        "handoff": _l("Handoff"),
+    }
+)
+ENTITY_LABELS.update(
+    {
+        "escalation": _l("escalation"),
+        "sla_policy": _l("SLA policy"),
+        "reply_template": _l("reply template"),
+    }
+)
+ACTION_LABELS.update(
+    {
+        "status": _l("Status changed"),
+        "level": _l("Level raised"),
+        "handoff_ack": _l("Handoff acknowledged"),
+        "customer_update": _l("Customer update"),
+        "resolve": _l("Resolved"),
+        "sla_breach": _l("SLA breached"),
+    }
+)
+FIELD_LABELS.update({"owner": _l("Owner")})

@@ -1,0 +1,169 @@
+"""Reading escalations: the list with its saved views and filters, all in SQL."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.escalations.labels import SAVED_VIEWS
+from app.escalations.models import (
+    OPEN_STATUSES,
+    Escalation,
+    Handoff,
+    Level,
+    Severity,
+    SlaClock,
+    Status,
+    WidespreadIssue,
+    escalation_watchers,
+    widespread_accounts,
+)
+from app.extensions import db
+
+SORTS = ("newest", "oldest", "severity", "update_due")
+SEVERITY_ORDER = sa.case({s.value: i for i, s in enumerate(Severity)}, value=Escalation.severity)
+
+
+@dataclass
+class EscalationFilters:
+    view: str = "open"
+    q: str = ""
+    severity: str = ""
+    level: str = ""
+    status: str = ""
+    account_id: int | None = None
+    sort: str = "newest"
+
+    @classmethod
+    def from_args(cls, args) -> "EscalationFilters":
+        f = cls(
+            view=args.get("view") or "open",
+            q=(args.get("q") or "").strip()[:100],
+            severity=args.get("severity") or "",
+            level=args.get("level") or "",
+            status=args.get("status") or "",
+            account_id=args.get("account_id", type=int),
+            sort=args.get("sort") or "newest",
+        )
+        if f.view not in SAVED_VIEWS:
+            f.view = "open"
+        if f.severity not in {s.value for s in Severity}:
+            f.severity = ""
+        if f.level not in {lv.value for lv in Level}:
+            f.level = ""
+        if f.status not in {s.value for s in Status}:
+            f.status = ""
+        if f.sort not in SORTS:
+            f.sort = "newest"
+        return f
+
+    def as_args(self, **overrides) -> dict:
+        values = {
+            "view": self.view,
+            "q": self.q,
+            "severity": self.severity,
+            "level": self.level,
+            "status": self.status,
+            "account_id": self.account_id,
+            "sort": self.sort,
+        }
+        values.update(overrides)
+        return {k: v for k, v in values.items() if v}
+
+
+def _running_clock(*conditions):
+    return sa.exists().where(
+        SlaClock.escalation_id == Escalation.id, SlaClock.stopped_at.is_(None), *conditions
+    )
+
+
+def filtered_escalations(filters: EscalationFilters, user, now: datetime):
+    """The select for the escalation list: saved view, filters and sorting in SQL."""
+    stmt = sa.select(Escalation).options(
+        joinedload(Escalation.account),
+        joinedload(Escalation.owner),
+        selectinload(Escalation.tag_rows),
+    )
+    open_only = Escalation.status.in_(OPEN_STATUSES)
+    view = filters.view
+    if view == "mine":
+        watching = sa.exists().where(
+            escalation_watchers.c.escalation_id == Escalation.id,
+            escalation_watchers.c.user_id == user.id,
+        )
+        stmt = stmt.where(open_only, sa.or_(Escalation.owner_id == user.id, watching))
+    elif view == "open":
+        stmt = stmt.where(open_only)
+    elif view == "executive":
+        stmt = stmt.where(open_only, Escalation.executive.is_(True))
+    elif view == "at_risk":
+        stmt = stmt.where(
+            open_only, _running_clock(SlaClock.warn_at <= now, SlaClock.breached_at.is_(None))
+        )
+    elif view == "breached":
+        stmt = stmt.where(open_only, _running_clock(SlaClock.breached_at.is_not(None)))
+    elif view == "handoffs":
+        stmt = stmt.where(
+            sa.exists().where(
+                Handoff.escalation_id == Escalation.id, Handoff.acknowledged_at.is_(None)
+            )
+        )
+    if filters.q:
+        escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Escalation.title.ilike(f"%{escaped}%", escape="\\"))
+    if filters.severity:
+        stmt = stmt.where(Escalation.severity == Severity(filters.severity))
+    if filters.level:
+        stmt = stmt.where(Escalation.level == Level(filters.level))
+    if filters.status:
+        stmt = stmt.where(Escalation.status == Status(filters.status))
+    if filters.account_id:
+        stmt = stmt.where(Escalation.account_id == filters.account_id)
+    order = {
+        "newest": (Escalation.created_at.desc(),),
+        "oldest": (Escalation.created_at.asc(),),
+        "severity": (SEVERITY_ORDER, Escalation.created_at.desc()),
+        "update_due": (Escalation.next_update_due_at.asc().nulls_last(),),
+    }[filters.sort]
+    return stmt.order_by(*order, Escalation.id.desc())
+
+
+def load(escalation_id: int):
+    """One escalation with everything its page shows, or None."""
+    stmt = (
+        sa.select(Escalation)
+        .where(Escalation.id == escalation_id)
+        .options(
+            joinedload(Escalation.account),
+            joinedload(Escalation.owner),
+            selectinload(Escalation.watchers),
+            selectinload(Escalation.tag_rows),
+            selectinload(Escalation.clocks),
+        )
+    )
+    return db.session.scalar(stmt)
+
+
+def open_escalations(account_id: int) -> list[Escalation]:
+    """An account's open escalations, executive ones first."""
+    stmt = (
+        sa.select(Escalation)
+        .where(Escalation.account_id == account_id, Escalation.status.in_(OPEN_STATUSES))
+        .order_by(Escalation.executive.desc(), SEVERITY_ORDER, Escalation.created_at.desc())
+        .limit(50)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def approved_widespread_messages(account_id: int) -> list[WidespreadIssue]:
+    """Widespread issues linked to the account that have an approved message."""
+    stmt = (
+        sa.select(WidespreadIssue)
+        .join(widespread_accounts, widespread_accounts.c.issue_id == WidespreadIssue.id)
+        .where(
+            widespread_accounts.c.account_id == account_id, WidespreadIssue.approved_at.is_not(None)
+        )
+        .order_by(WidespreadIssue.approved_at.desc())
+    )
+    return list(db.session.scalars(stmt))

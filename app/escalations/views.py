@@ -1,0 +1,437 @@
+"""Escalation list, intake, page and the actions on it."""
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Account
+from app.audit.services import history_for
+from app.auth.forms import ConfirmForm
+from app.auth.models import Role, User
+from app.auth.permissions import (
+    can_comment_escalation,
+    can_manage_escalations,
+    can_raise_escalation,
+    can_work_escalation,
+    require,
+)
+from app.auth.services import users_with_role
+from app.escalations import bp, clocks, intake, queries, services
+from app.escalations.forms import (
+    CustomerUpdateForm,
+    EditEscalationForm,
+    EscalationForm,
+    HandoffForm,
+    NoteForm,
+    OwnerForm,
+    ResolveForm,
+    StatusForm,
+    WatchersForm,
+    templates_json,
+)
+from app.escalations.labels import (
+    CLOCK_STATES,
+    ESCALATION_STATUS_LABELS,
+    LEVEL_LABELS,
+    SAVED_VIEWS,
+    SEVERITY_LABELS,
+)
+from app.escalations.models import (
+    CustomerUpdate,
+    Escalation,
+    EscalationNote,
+    Handoff,
+    IntakeChannel,
+    Level,
+    Pause,
+    ReplyTemplate,
+    ResolutionKind,
+    Status,
+)
+from app.extensions import db
+from app.formatting import to_minor_units
+from app.models import DomainError, utcnow
+from app.versioning import stale, version_matches
+
+WORKERS = (Role.CSM, Role.AE, Role.MANAGER, Role.ADMIN)
+
+
+def _load(escalation_id: int) -> Escalation:
+    return queries.load(escalation_id) or abort(404)
+
+
+def _back(escalation: Escalation, anchor: str = ""):
+    return redirect(url_for("escalations.show", escalation_id=escalation.id) + anchor)
+
+
+@bp.get("/")
+@login_required
+def index():
+    filters = queries.EscalationFilters.from_args(request.args)
+    stmt = queries.filtered_escalations(filters, current_user, utcnow())
+    page = db.paginate(stmt, per_page=25, max_per_page=100, error_out=False)
+    account = db.session.get(Account, filters.account_id) if filters.account_id else None
+    return render_template(
+        "escalations/list.html",
+        page=page,
+        filters=filters,
+        views=SAVED_VIEWS,
+        severities=SEVERITY_LABELS,
+        levels=LEVEL_LABELS,
+        statuses=ESCALATION_STATUS_LABELS,
+        account=account,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = EscalationForm()
+    intake.account_choices(form, current_user)
+    if not form.account_id.choices[1:]:
+        abort(403)
+    if request.method == "GET" and request.args.get("account_id"):
+        form.account_id.data = request.args["account_id"]
+    account = (
+        db.session.get(Account, int(form.account_id.data))
+        if (form.account_id.data or "").isdigit()
+        else None
+    )
+    form.currency = account.currency if account else None
+    suggestion = None
+    if form.validate_on_submit():
+        require(can_raise_escalation(current_user, account))
+        suggestion = intake.threat_check(form)
+        if suggestion is None:
+            escalation = services.raise_escalation(
+                current_user,
+                account,
+                intake.values(form, account, current_user),
+                tags=form.tag_list(),
+                now=utcnow(),
+            )
+            db.session.commit()
+            flash(_("Escalation raised."), "success")
+            return _back(escalation)
+    status = 422 if form.errors else 200
+    return render_template(
+        "escalations/form.html",
+        form=form,
+        escalation=None,
+        suggestion=suggestion,
+        tags=services.existing_tags(),
+    ), status
+
+
+@bp.get("/<int:escalation_id>")
+@login_required
+def show(escalation_id: int):
+    escalation = _load(escalation_id)
+    return render_template("escalations/show.html", **_page_context(escalation))
+
+
+def _page_context(escalation: Escalation, **forms) -> dict:
+    now = utcnow()
+    language = str(get_locale() or "en")
+    templates = db.session.scalars(
+        sa.select(ReplyTemplate).where(ReplyTemplate.language == language)
+    ).all()
+    update_form = forms.pop("update_form", None) or CustomerUpdateForm()
+    can_work = can_work_escalation(current_user, escalation)
+    context = dict(
+        escalation=escalation,
+        clocks=clocks.views(escalation, now),
+        handoffs=db.session.scalars(
+            sa.select(Handoff)
+            .where(Handoff.escalation_id == escalation.id)
+            .options(
+                selectinload(Handoff.to_owner),
+                selectinload(Handoff.from_owner),
+                selectinload(Handoff.created_by),
+                selectinload(Handoff.contact),
+            )
+            .order_by(Handoff.created_at)
+        ).all(),
+        updates=db.session.scalars(
+            sa.select(CustomerUpdate)
+            .where(CustomerUpdate.escalation_id == escalation.id)
+            .options(selectinload(CustomerUpdate.author))
+            .order_by(CustomerUpdate.sent_at.desc())
+        ).all(),
+        notes=db.session.scalars(
+            sa.select(EscalationNote)
+            .where(EscalationNote.escalation_id == escalation.id)
+            .options(selectinload(EscalationNote.author))
+            .order_by(EscalationNote.created_at.desc())
+        ).all(),
+        pauses=db.session.scalars(
+            sa.select(Pause)
+            .where(Pause.escalation_id == escalation.id)
+            .options(selectinload(Pause.paused_by), selectinload(Pause.resumed_by))
+            .order_by(Pause.paused_at)
+        ).all(),
+        history=history_for("escalation", escalation.id),
+        can_work=can_work,
+        can_comment=can_comment_escalation(current_user, escalation),
+        can_manage=can_manage_escalations(current_user),
+        status_form=forms.pop("status_form", None) or StatusForm(),
+        update_form=update_form,
+        note_form=forms.pop("note_form", None) or NoteForm(),
+        templates_json=templates_json(templates),
+        templates=templates,
+        confirm=ConfirmForm(),
+        now=now,
+        clock_state=lambda state: CLOCK_STATES[state],
+    )
+    if can_work:
+        watchers = forms.pop("watchers_form", None) or WatchersForm()
+        watchers.watcher_ids.choices = [
+            (str(u.id), u.name) for u in users_with_role(*WORKERS, Role.EXECUTIVE)
+        ]
+        if not watchers.is_submitted():
+            watchers.watcher_ids.data = [str(u.id) for u in escalation.watchers]
+        context["watchers_form"] = watchers
+    if context["can_manage"]:
+        owner = OwnerForm()
+        owner.owner_id.choices = [(str(u.id), u.name) for u in users_with_role(*WORKERS)]
+        owner.owner_id.data = str(escalation.owner_id or "")
+        context["owner_form"] = owner
+    context.update(forms)
+    return context
+
+
+@bp.route("/<int:escalation_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(escalation_id: int):
+    escalation = _load(escalation_id)
+    require(can_work_escalation(current_user, escalation))
+    form = EditEscalationForm(obj=escalation)
+    del form.account_id
+    form.currency = escalation.account.currency
+    if request.method == "GET":
+        intake.fill_form(form, escalation)
+    suggestion = None
+    if form.validate_on_submit():
+        if not version_matches(form, escalation):
+            return stale(
+                "escalations/form.html",
+                form=form,
+                escalation=escalation,
+                current=escalation,
+                suggestion=None,
+                tags=services.existing_tags(),
+            )
+        if form.legal_hold.data != escalation.legal_hold and not can_manage_escalations(
+            current_user
+        ):
+            form.legal_hold.errors.append(_("Only a manager can set or lift a legal hold."))
+        else:
+            suggestion = intake.threat_check(form)
+            if suggestion is None:
+                values = intake.values(form, escalation.account, current_user, editing=True)
+                services.update_details(
+                    current_user, escalation, values, tags=form.tag_list(), now=utcnow()
+                )
+                db.session.commit()
+                flash(_("Escalation saved."), "success")
+                return _back(escalation)
+    status = 422 if form.errors else 200
+    return render_template(
+        "escalations/form.html",
+        form=form,
+        escalation=escalation,
+        suggestion=suggestion,
+        tags=services.existing_tags(),
+    ), status
+
+
+def _action_failed(escalation, error_form_name: str, form, status: int = 422):
+    return render_template(
+        "escalations/show.html", **_page_context(escalation, **{error_form_name: form})
+    ), status
+
+
+@bp.post("/<int:escalation_id>/status")
+@login_required
+def change_status(escalation_id: int):
+    escalation = _load(escalation_id)
+    require(can_work_escalation(current_user, escalation))
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            services.change_status(
+                current_user, escalation, Status(form.status.data), form.reason.data or "", utcnow()
+            )
+        except DomainError as error:
+            form.status.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Status changed."), "success")
+            return _back(escalation)
+    return _action_failed(escalation, "status_form", form)
+
+
+@bp.route("/<int:escalation_id>/level", methods=["GET", "POST"])
+@login_required
+def raise_level(escalation_id: int):
+    escalation = _load(escalation_id)
+    require(can_work_escalation(current_user, escalation))
+    form = HandoffForm()
+    intake.handoff_choices(form, escalation, current_user)
+    if form.validate_on_submit():
+        new_owner = db.session.get(User, int(form.new_owner_id.data))
+        contact_id = int(form.contact_id.data) if form.contact_id.data else None
+        try:
+            services.raise_level(
+                current_user,
+                escalation,
+                Level(form.to_level.data),
+                {
+                    "contact_id": contact_id,
+                    "what_happened": form.what_happened.data,
+                    "what_was_tried": form.what_was_tried.data,
+                    "why_unresolved": form.why_unresolved.data,
+                    "what_is_needed": form.what_is_needed.data,
+                },
+                new_owner,
+                utcnow(),
+            )
+        except DomainError as error:
+            form.to_level.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(
+                _("Handed off to %(name)s. They need to acknowledge it.", name=new_owner.name),
+                "success",
+            )
+            return _back(escalation, "#handoffs")
+    status = 422 if form.errors else 200
+    return render_template("escalations/handoff.html", form=form, escalation=escalation), status
+
+
+@bp.post("/<int:escalation_id>/handoffs/<int:handoff_id>/ack")
+@login_required
+def acknowledge(escalation_id: int, handoff_id: int):
+    handoff = db.get_or_404(Handoff, handoff_id)
+    if handoff.escalation_id != escalation_id:
+        abort(404)
+    require(handoff.to_owner_id == current_user.id or can_manage_escalations(current_user))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.acknowledge(current_user, handoff, utcnow())
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Handoff acknowledged."), "success")
+    return redirect(url_for("escalations.show", escalation_id=escalation_id) + "#handoffs")
+
+
+@bp.post("/<int:escalation_id>/updates")
+@login_required
+def add_update(escalation_id: int):
+    escalation = _load(escalation_id)
+    require(can_work_escalation(current_user, escalation))
+    form = CustomerUpdateForm()
+    if form.fill.data:  # no-script fallback for the template picker
+        form.summary.data = intake.template_text(form.template_key.data, escalation)
+        form.summary.errors = []
+        return render_template(
+            "escalations/show.html", **_page_context(escalation, update_form=form)
+        ), 200
+    if form.validate_on_submit():
+        services.add_customer_update(
+            current_user,
+            escalation,
+            channel=IntakeChannel(form.channel.data),
+            summary=form.summary.data,
+            template_key=form.template_key.data,
+            now=utcnow(),
+        )
+        db.session.commit()
+        flash(_("Customer update recorded."), "success")
+        return _back(escalation, "#updates")
+    return _action_failed(escalation, "update_form", form)
+
+
+@bp.route("/<int:escalation_id>/resolve", methods=["GET", "POST"])
+@login_required
+def resolve(escalation_id: int):
+    escalation = _load(escalation_id)
+    require(can_work_escalation(current_user, escalation))
+    form = ResolveForm()
+    form.currency = escalation.account.currency
+    if form.validate_on_submit():
+        concession = getattr(form, "concession_amount", None)
+        try:
+            services.resolve(
+                current_user,
+                escalation,
+                kind=ResolutionKind(form.kind.data),
+                summary=form.summary.data,
+                concession_minor=to_minor_units(concession, form.currency)
+                if concession is not None
+                else None,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            form.kind.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Escalation resolved."), "success")
+            return _back(escalation)
+    status = 422 if form.errors else 200
+    return render_template("escalations/resolve.html", form=form, escalation=escalation), status
+
+
+@bp.post("/<int:escalation_id>/notes")
+@login_required
+def add_note(escalation_id: int):
+    escalation = _load(escalation_id)
+    require(can_comment_escalation(current_user, escalation))
+    form = NoteForm()
+    if form.validate_on_submit():
+        services.add_note(current_user, escalation, form.body.data, utcnow())
+        db.session.commit()
+        flash(_("Note added."), "success")
+        return _back(escalation, "#notes")
+    return _action_failed(escalation, "note_form", form)
+
+
+@bp.post("/<int:escalation_id>/watchers")
+@login_required
+def set_watchers(escalation_id: int):
+    escalation = _load(escalation_id)
+    require(can_work_escalation(current_user, escalation))
+    form = WatchersForm()
+    form.watcher_ids.choices = [
+        (str(u.id), u.name) for u in users_with_role(*WORKERS, Role.EXECUTIVE)
+    ]
+    if form.validate_on_submit():
+        ids = [int(i) for i in form.watcher_ids.data]
+        users = db.session.scalars(sa.select(User).where(User.id.in_(ids))).all() if ids else []
+        services.set_watchers(current_user, escalation, list(users))
+        db.session.commit()
+        flash(_("Watchers saved."), "success")
+        return _back(escalation)
+    return _action_failed(escalation, "watchers_form", form)
+
+
+@bp.post("/<int:escalation_id>/owner")
+@login_required
+def assign_owner(escalation_id: int):
+    escalation = _load(escalation_id)
+    require(can_manage_escalations(current_user))
+    form = OwnerForm()
+    form.owner_id.choices = [(str(u.id), u.name) for u in users_with_role(*WORKERS)]
+    if not form.validate_on_submit():
+        flash(_("Pick an owner from the list."), "error")
+        return _back(escalation)
+    services.assign_owner(current_user, escalation, db.session.get(User, int(form.owner_id.data)))
+    db.session.commit()
+    flash(_("Owner assigned."), "success")
+    return _back(escalation)

@@ -1,0 +1,81 @@
+"""Notify users in the app and by e-mail; count, list and mark their notifications read.
+
+`notify` writes the in-app rows and the outbox e-mails in the caller's transaction: they
+exist exactly when the change that caused them is committed. The scheduler sends the
+e-mails afterwards (app/notifications/sender.py).
+"""
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import utcnow
+from app.notifications.models import Notification, OutboxEmail
+
+PER_PAGE = 25
+SUBJECT_MAX = 300  # the column's length
+
+
+def notify(
+    recipients: Iterable,
+    *,
+    kind: str,
+    subject: str,
+    body: str,
+    escalation_id: int | None = None,
+    link: str | None = None,
+) -> int:
+    """Queue a notification and an e-mail for each active recipient; return how many."""
+    # A line break in a subject would end the e-mail header early.
+    subject = " ".join(subject.split())[:SUBJECT_MAX]
+    text = body if not link else f"{body.rstrip()}\n\n{_absolute(link)}\n"
+    notified: set[int] = set()
+    for user in recipients:
+        if user is None or not user.active or user.id in notified:
+            continue
+        notified.add(user.id)
+        db.session.add(
+            Notification(user_id=user.id, kind=kind, escalation_id=escalation_id, subject=subject)
+        )
+        db.session.add(OutboxEmail(to_address=user.email, subject=subject, body=text))
+    if notified:
+        db.session.flush()
+    return len(notified)
+
+
+def _absolute(link: str) -> str:
+    """E-mails are read outside the app: a path becomes a full address."""
+    if link.startswith("/"):
+        return current_app.config["APP_BASE_URL"].rstrip("/") + link
+    return link
+
+
+def _unread(user) -> sa.ColumnElement[bool]:
+    return sa.and_(Notification.user_id == user.id, Notification.read_at.is_(None))
+
+
+def unread_count(user) -> int:
+    """How many of the user's notifications are unread (one COUNT query)."""
+    stmt = sa.select(sa.func.count()).select_from(Notification).where(_unread(user))
+    return db.session.scalar(stmt) or 0
+
+
+def recent(user, page: int = 1):
+    """The user's notifications, newest first, one page of them."""
+    stmt = (
+        sa.select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    return db.paginate(stmt, page=page, per_page=PER_PAGE, error_out=False)
+
+
+def mark_read(user, notification_id: int | None = None) -> int:
+    """Mark all of the user's unread notifications read, or only one of theirs; return how
+    many changed. Someone else's notification is never touched."""
+    stmt = sa.update(Notification).where(_unread(user)).values(read_at=utcnow())
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    return db.session.execute(stmt).rowcount

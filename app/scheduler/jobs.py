@@ -1,0 +1,78 @@
+"""The scheduler's jobs: what runs, how often (a config key in seconds), and `run_job`."""
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from flask import current_app
+
+from app.models import utcnow
+from app.notifications.sender import send_pending
+from app.scheduler.lease import run_guarded
+
+log = logging.getLogger(__name__)
+
+# Longer than any run should take; a crashed process blocks its job for at most this long.
+LEASE_TTL = timedelta(minutes=10)
+# Two schedulers fire a moment apart: the later one skips a job that ran this recently,
+# measured as a share of the job's interval.
+SPACING = 0.9
+
+
+class Job(NamedTuple):
+    interval_key: str
+    run: Callable[[datetime], object]
+
+
+# The escalation jobs are imported when they run: the scheduler's module loads without them.
+
+
+def sla_sweep(now: datetime) -> dict:
+    """Warn about and record SLA breaches and broken promises."""
+    from app.escalations.sweep import sweep_sla
+
+    return sweep_sla(now)
+
+
+def outbox(now: datetime) -> dict:
+    """Send the e-mails that are due."""
+    return send_pending(now)
+
+
+def handoff_check(now: datetime) -> int:
+    """Flag handoffs nobody acknowledged in time."""
+    from app.escalations.sweep import flag_overdue_handoffs
+
+    return flag_overdue_handoffs(now)
+
+
+JOBS: dict[str, Job] = {
+    "sla_sweep": Job("SCHEDULER_SLA_SWEEP_SECONDS", sla_sweep),
+    "outbox": Job("SCHEDULER_OUTBOX_SECONDS", outbox),
+    "handoff_check": Job("SCHEDULER_HANDOFF_SECONDS", handoff_check),
+}
+
+
+def interval(name: str) -> timedelta:
+    """How often the scheduler runs the job, from the app's configuration."""
+    return timedelta(seconds=int(current_app.config[JOBS[name].interval_key]))
+
+
+def run_job(name: str, now: datetime | None = None, *, scheduled: bool = False) -> bool:
+    """Run one job under its lease; False when another process holds it.
+
+    `scheduled` (the scheduler's own runs) also skips the job when another scheduler ran it
+    less than an interval ago; a run from the command line does not wait for that.
+    """
+    job = JOBS[name]
+    now = now or utcnow()
+
+    def timed(at: datetime) -> None:
+        started = time.monotonic()
+        result = job.run(at)
+        log.info("job %s done in %.2fs: %s", name, time.monotonic() - started, result)
+
+    min_gap = interval(name) * SPACING if scheduled else None
+    return run_guarded(name, LEASE_TTL, timed, now=now, min_gap=min_gap)

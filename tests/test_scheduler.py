@@ -1,0 +1,216 @@
+"""The scheduler: database leases keep each job to one process at a time, a crashed holder
+blocks nothing for long, and two real `flask scheduler run` processes send an e-mail once."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import types
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.notifications.models import OutboxEmail
+from app.scheduler import jobs
+from app.scheduler.lease import run_guarded
+from app.scheduler.models import JobLease
+from tests.test_outbox import queue, smtp_server
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 6, 8, 9, 0, tzinfo=UTC)
+TTL = timedelta(minutes=5)
+
+
+def lease(app, name) -> JobLease | None:
+    with app.app_context():
+        row = db.session.get(JobLease, name)
+        if row is not None:
+            db.session.expunge(row)
+        return row
+
+
+def guarded(app, name="dummy", now=NOW, job=None, **kwargs) -> tuple[bool, list]:
+    """run_guarded with a job that notes when it ran; returns (ran, [its now, ...])."""
+    runs = []
+    with app.app_context():
+        ran = run_guarded(name, TTL, job or runs.append, now=now, **kwargs)
+    return ran, runs
+
+
+def test_first_run_creates_the_lease_and_gives_it_back(app):
+    assert lease(app, "dummy") is None
+    assert guarded(app) == (True, [NOW])
+    row = lease(app, "dummy")
+    assert row.expires_at is None and row.last_run_at == NOW and row.holder
+
+
+def test_a_lease_held_elsewhere_skips_the_job_until_it_expires(app):
+    with app.app_context():
+        db.session.add(JobLease(name="dummy", holder="other-host:42:abc", expires_at=NOW + TTL))
+        db.session.commit()
+
+    assert guarded(app) == (False, [])
+    assert guarded(app, now=NOW + TTL - timedelta(seconds=1)) == (False, [])
+    assert lease(app, "dummy").holder == "other-host:42:abc"
+
+    # The other process died without giving the lease back: once it expires, the job runs.
+    later = NOW + TTL + timedelta(seconds=1)
+    assert guarded(app, now=later, holder="me:1:x") == (True, [later])
+    row = lease(app, "dummy")
+    assert row.holder == "me:1:x" and row.expires_at is None and row.last_run_at == later
+
+
+def test_while_one_process_runs_the_job_another_cannot(app):
+    inside = []
+
+    def job(now):
+        # A second scheduler tries the same job meanwhile (its own connections and holder).
+        inside.append(guarded(app, now=now + timedelta(seconds=5), holder="second:2:y"))
+        inside.append(lease(app, "dummy"))
+
+    assert guarded(app, job=job, holder="first:1:x") == (True, [])
+    (second_try, row_meanwhile) = inside
+    assert second_try == (False, [])
+    assert row_meanwhile.holder == "first:1:x" and row_meanwhile.expires_at == NOW + TTL
+    assert lease(app, "dummy").expires_at is None
+
+
+def test_a_failing_job_gives_the_lease_back(app):
+    def job(now):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        guarded(app, job=job)
+    assert lease(app, "dummy").expires_at is None
+    assert guarded(app, now=NOW + timedelta(seconds=1))[0] is True
+
+
+def test_a_scheduled_run_skips_a_job_another_scheduler_just_ran(app, monkeypatch):
+    runs = []
+    monkeypatch.setitem(jobs.JOBS, "dummy", jobs.Job("SCHEDULER_OUTBOX_SECONDS", runs.append))
+    monkeypatch.setitem(app.config, "SCHEDULER_OUTBOX_SECONDS", 60)
+    seconds = timedelta(seconds=1)
+    with app.app_context():
+        assert jobs.run_job("dummy", NOW, scheduled=True) is True
+        assert jobs.run_job("dummy", NOW + 5 * seconds, scheduled=True) is False
+        assert jobs.run_job("dummy", NOW + 6 * seconds) is True  # by hand: runs now
+        assert jobs.run_job("dummy", NOW + 60 * seconds, scheduled=True) is True
+    assert runs == [NOW, NOW + 6 * seconds, NOW + 60 * seconds]
+
+
+def test_the_escalation_jobs_call_the_sweeps_with_the_time(app, monkeypatch):
+    calls = []
+    sweep = types.ModuleType("app.escalations.sweep")
+    sweep.sweep_sla = lambda now: calls.append(("sla", now)) or {}
+    sweep.flag_overdue_handoffs = lambda now: calls.append(("handoffs", now)) or 0
+    monkeypatch.setitem(sys.modules, "app.escalations.sweep", sweep)
+    with app.app_context():
+        assert jobs.run_job("sla_sweep", NOW) is True
+        assert jobs.run_job("handoff_check", NOW) is True
+    assert calls == [("sla", NOW), ("handoffs", NOW)]
+
+
+def test_run_once_sends_the_outbox_from_the_command_line(app, monkeypatch):
+    queue(app, "cli@example.test", due=datetime.now(UTC) - timedelta(seconds=1))
+    runner = app.test_cli_runner()
+    with smtp_server() as (port, box):
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", port)
+        result = runner.invoke(args=["scheduler", "run-once", "outbox"])
+    assert result.exit_code == 0, result.output
+    assert "outbox: done" in result.output
+    assert box.recipients == ["cli@example.test"]
+
+    with app.app_context():
+        held = JobLease(name="outbox", holder="elsewhere", expires_at=datetime.now(UTC) + TTL)
+        db.session.merge(held)
+        db.session.commit()
+    result = runner.invoke(args=["scheduler", "run-once", "outbox"])
+    assert result.exit_code == 0 and "outbox: skipped" in result.output
+
+    assert runner.invoke(args=["scheduler", "run-once"]).exit_code == 2
+    assert runner.invoke(args=["scheduler", "run-once", "nonsense"]).exit_code == 2
+
+
+# `flask scheduler run` as real processes
+
+
+def start_scheduler(database_url: str, smtp_port: int, log: Path) -> subprocess.Popen:
+    env = os.environ | {
+        "FLASK_APP": "wsgi",
+        "APP_ENV": "production",
+        "SECRET_KEY": "x",
+        "DATABASE_URL": database_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
+        "MAIL_USE_TLS": "0",
+        "SCHEDULER_OUTBOX_SECONDS": "1",
+        "SCHEDULER_SLA_SWEEP_SECONDS": "3600",
+        "SCHEDULER_HANDOFF_SECONDS": "3600",
+    }
+    flask = Path(sys.executable).with_name("flask")
+    with log.open("w") as out:
+        return subprocess.Popen(
+            [str(flask), "scheduler", "run"], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+
+
+def wait_for(condition, seconds=20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def stop(process: subprocess.Popen) -> int | None:
+    """SIGTERM, then the exit code; a process that ignores it is killed (returns None)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+
+
+def run_schedulers(app, database_url, tmp_path, count: int, addresses: list[str]):
+    """Start `count` scheduler processes, wait for the e-mails, stop them; return the
+    mailbox, the exit codes and the logs."""
+    queue(app, *addresses, due=datetime.now(UTC) - timedelta(seconds=1))
+    logs = [tmp_path / f"scheduler-{n}.log" for n in range(count)]
+    processes = []
+    with smtp_server() as (port, box):
+        try:
+            for log in logs:
+                processes.append(start_scheduler(database_url, port, log))
+            arrived = wait_for(lambda: len(box.received) >= len(addresses))
+            time.sleep(2.5)  # a few more outbox runs in every process: nothing may arrive twice
+        finally:
+            codes = [stop(process) for process in processes]
+    output = "\n".join(log.read_text() for log in logs)
+    assert arrived, f"the e-mails did not arrive in time:\n{output}"
+    return box, codes, output
+
+
+def test_scheduler_process_sends_the_outbox_and_stops_cleanly(app, database_url, tmp_path):
+    box, codes, output = run_schedulers(app, database_url, tmp_path, 1, ["run@example.test"])
+    assert box.recipients == ["run@example.test"]
+    assert codes == [0], output
+    assert "scheduler stopped" in output
+    assert "job outbox done" in output
+    with app.app_context():
+        assert db.session.scalar(sa.select(OutboxEmail.sent_at)) is not None
+
+
+def test_two_scheduler_processes_send_each_email_once(app, database_url, tmp_path):
+    addresses = [f"twice{n}@example.test" for n in range(5)]
+    box, codes, output = run_schedulers(app, database_url, tmp_path, 2, addresses)
+    assert box.recipients == sorted(addresses), output
+    assert codes == [0, 0], output
