@@ -510,3 +510,56 @@ def test_account_with_escalations_cannot_be_deleted(app, client, people, account
     response = post(admin, f"/accounts/{account}/delete")
     assert response.status_code == 302
     assert "cannot be deleted" in admin.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_widespread_issue_message_shows_on_every_linked_account_once_approved(
+    app, client, people, account, make_account
+):
+    other = make_account(name="Other KK", domain="other-kk.co.jp")
+    login(client, app, people["csm"])
+    eid = raise_one(client, account, title="Region outage")
+    unknown = post(
+        client,
+        f"/escalations/{eid}/widespread",
+        title="Tokyo region outage",
+        domains="other-kk.co.jp\nnope.example.com",
+        message="We are restoring service.",
+    )
+    assert "nope.example.com" in unknown.get_data(as_text=True)
+    refused = post(
+        client,
+        f"/escalations/{eid}/widespread",
+        title="Tokyo region outage",
+        domains="other-kk.co.jp",
+        message="We are restoring service.",
+        approve="y",
+    )
+    assert "Only a manager can approve the message." in refused.get_data(as_text=True)
+    assert (
+        post(
+            client,
+            f"/escalations/{eid}/widespread",
+            title="Tokyo region outage",
+            domains="other-kk.co.jp",
+            message="We are restoring service.",
+        ).status_code
+        == 302
+    )
+    assert "We are restoring service." not in client.get(f"/accounts/{other}").get_data(
+        as_text=True
+    )  # not approved yet
+    manager = app.test_client()
+    login(manager, app, people["manager"])
+    assert (
+        post(
+            manager,
+            f"/escalations/{eid}/widespread",
+            title="Tokyo region outage",
+            domains="other-kk.co.jp",
+            message="We are restoring service.",
+            approve="y",
+        ).status_code
+        == 302
+    )
+    for url in (f"/accounts/{other}", f"/accounts/{account}", f"/escalations/{eid}"):
+        assert "We are restoring service." in client.get(url).get_data(as_text=True), url

@@ -171,6 +171,14 @@ RIGHTS = {
         "/escalations/{own_esc}/owner",
         only(MANAGERS, 302),
     ),
+    ("escalations.widespread", "GET", "own"): (
+        "/escalations/{own_esc}/widespread",
+        only(WORKERS, 200),
+    ),
+    ("escalations.widespread", "POST", "other"): (
+        "/escalations/{other_esc}/widespread",
+        only(MANAGERS, 422),
+    ),
     ("escalation_admin.sla_policies", "GET", ""): ("/admin/sla-policies", only({"admin"}, 200)),
     ("escalation_admin.edit_sla_policy", "GET", ""): (
         "/admin/sla-policies/{policy}",

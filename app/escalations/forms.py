@@ -294,3 +294,23 @@ class ReplyTemplateForm(FlaskForm):
 def templates_json(templates) -> str:
     """Template bodies for the page's script, keyed by template key."""
     return json.dumps({t.key: t.body for t in templates}, ensure_ascii=False)
+
+
+class WidespreadForm(FlaskForm):
+    title = StringField(_l("Issue title"), validators=[InputRequired(), Length(max=200)])
+    domains = TextAreaField(
+        _l("Other affected accounts"),
+        validators=[Optional(), Length(max=20000)],
+        description=_l("Their domains, one per line or separated by commas."),
+    )
+    message = TextAreaField(
+        _l("Message for everyone who talks to these customers"),
+        validators=[InputRequired(), Length(max=5000)],
+    )
+    approve = BooleanField(_l("Approve this message (managers)"))
+    submit = SubmitField(_l("Save widespread issue"))
+
+    def domain_list(self) -> list[str]:
+        import re
+
+        return [d for d in re.split(r"[\s,、]+", self.domains.data or "") if d]

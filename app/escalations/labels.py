@@ -151,7 +151,15 @@ ACTION_LABELS.update(
         "handoff_ack": _l("Handoff acknowledged"),
         "customer_update": _l("Customer update"),
         "resolve": _l("Resolved"),
+        "widespread": _l("Widespread issue"),
         "sla_breach": _l("SLA breached"),
     }
 )
-FIELD_LABELS.update({"owner": _l("Owner")})
+FIELD_LABELS.update(
+    {
+        "owner": _l("Owner"),
+        "widespread_issue": _l("Widespread issue"),
+        "accounts": _l("Accounts"),
+        "approved": _l("Approved"),
+    }
+)

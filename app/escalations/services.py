@@ -473,3 +473,62 @@ def existing_tags(prefix: str = "", limit: int = 20) -> list[str]:
 
 def open_statuses():
     return OPEN_STATUSES
+
+
+class UnknownDomains(DomainError):
+    pass
+
+
+def mark_widespread(
+    actor,
+    escalation: Escalation,
+    *,
+    title: str,
+    domains: list[str],
+    message: str,
+    approve: bool,
+    now: datetime,
+):
+    """Link the escalation and other affected accounts to one widespread issue with one
+    message; the message shows on every linked account and escalation once approved."""
+    from app.accounts.models import Account
+    from app.escalations.models import WidespreadIssue
+
+    wanted = {d.strip().lower() for d in domains if d.strip()}
+    accounts = list(db.session.scalars(sa.select(Account).where(Account.domain.in_(wanted))))
+    unknown = sorted(wanted - {a.domain for a in accounts})
+    if unknown:
+        raise UnknownDomains(
+            _l("No account has the domain(s): %(domains)s", domains=", ".join(unknown))
+        )
+    issue = escalation.widespread_issue
+    created = issue is None
+    if created:
+        issue = WidespreadIssue(title=title, created_by_id=actor.id)
+        db.session.add(issue)
+        escalation.widespread_issue = issue
+    old_message = issue.approved_message
+    issue.title = title
+    issue.approved_message = message
+    before = sorted(a.id for a in issue.accounts)
+    present = set(before)
+    for account in [escalation.account, *accounts]:
+        if account.id not in present:
+            issue.accounts.append(account)
+            present.add(account.id)
+    if approve:
+        issue.approved_by_id, issue.approved_at = actor.id, now
+    elif message != old_message:
+        issue.approved_by_id, issue.approved_at = None, None  # a changed text needs approval
+    db.session.flush()
+    _audit(
+        actor,
+        escalation,
+        "widespread",
+        {
+            "widespread_issue": [None if created else issue.title, issue.title],
+            "accounts": [before, sorted(present)],
+            "approved": [None, bool(issue.approved_at)],
+        },
+    )
+    return issue

@@ -30,6 +30,7 @@ from app.escalations.forms import (
     ResolveForm,
     StatusForm,
     WatchersForm,
+    WidespreadForm,
     templates_json,
 )
 from app.escalations.labels import (
@@ -182,6 +183,7 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         note_form=forms.pop("note_form", None) or NoteForm(),
         templates_json=templates_json(templates),
         templates=templates,
+        widespread=queries.approved_widespread_messages(escalation.account_id),
         confirm=ConfirmForm(),
         now=now,
         clock_state=lambda state: CLOCK_STATES[state],
@@ -435,3 +437,42 @@ def assign_owner(escalation_id: int):
     db.session.commit()
     flash(_("Owner assigned."), "success")
     return _back(escalation)
+
+
+@bp.route("/<int:escalation_id>/widespread", methods=["GET", "POST"])
+@login_required
+def widespread(escalation_id: int):
+    escalation = _load(escalation_id)
+    require(can_work_escalation(current_user, escalation))
+    form = WidespreadForm()
+    issue = escalation.widespread_issue
+    if request.method == "GET" and issue is not None:
+        form.title.data, form.message.data = issue.title, issue.approved_message
+        form.domains.data = "\n".join(
+            a.domain for a in issue.accounts if a.id != escalation.account_id
+        )
+    if form.validate_on_submit():
+        approve = bool(form.approve.data)
+        if approve and not can_manage_escalations(current_user):
+            form.approve.errors.append(_("Only a manager can approve the message."))
+        else:
+            try:
+                services.mark_widespread(
+                    current_user,
+                    escalation,
+                    title=form.title.data,
+                    domains=form.domain_list(),
+                    message=form.message.data,
+                    approve=approve,
+                    now=utcnow(),
+                )
+            except DomainError as error:
+                form.domains.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(_("Widespread issue saved."), "success")
+                return _back(escalation)
+    status = 422 if form.errors else 200
+    return render_template(
+        "escalations/widespread.html", form=form, escalation=escalation, issue=issue
+    ), status
