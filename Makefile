@@ -29,7 +29,7 @@ demo: migrate
 	APP_ENV=development $(BIN)/flask seed-demo
 
 run: system-deps demo
-	APP_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+	scripts/run-dev.sh
 
 lint: setup
 	$(BIN)/ruff check .
