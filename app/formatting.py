@@ -2,10 +2,12 @@
 
 import enum
 from decimal import Decimal
+from functools import lru_cache
 
-from babel.numbers import format_currency, get_currency_precision
-from flask import Flask
-from flask_babel import format_date, format_datetime, get_locale
+from babel import Locale
+from babel.numbers import get_currency_precision
+from flask import Flask, g, has_request_context
+from flask_babel import format_date, format_datetime, get_locale, get_translations
 
 from app.models import utcnow
 
@@ -72,11 +74,44 @@ def from_minor_units(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-minor_units_exponent(currency))
 
 
+@lru_cache(maxsize=16)
+def _currency_format(locale: str):
+    parsed = Locale.parse(locale)
+    return parsed, parsed.currency_formats["standard"]
+
+
 def money(minor: int | None, currency: str) -> str:
     """ARR and other amounts: integer minor units shown in the reader's locale."""
     if minor is None:
         return ""
-    return format_currency(from_minor_units(minor, currency), currency, locale=str(get_locale()))
+    # format_currency re-parses the locale and its pattern on every call: a list page makes
+    # dozens of calls, so the parsed pattern is kept per locale.
+    locale, pattern = _currency_format(str(get_locale()))
+    return pattern.apply(
+        from_minor_units(minor, currency), locale, currency=currency, currency_digits=True
+    )
+
+
+def request_translations():
+    """The request's translations, looked up once per request rather than per string."""
+    if not has_request_context():
+        return get_translations()
+    cached = g.get("_translations")
+    if cached is None:
+        cached = g._translations = get_translations()
+    return cached
+
+
+def install_cached_gettext(app: Flask) -> None:
+    """Templates call gettext dozens of times a page; Flask-Babel's own callables look the
+    translations up again each time."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def label(value) -> str:
@@ -124,6 +159,7 @@ def duration_minutes(minutes: int) -> str:
 
 
 def register(app: Flask) -> None:
+    install_cached_gettext(app)
     app.jinja_env.filters.update(
         money=money,
         label=label,
