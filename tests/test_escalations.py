@@ -452,11 +452,20 @@ def test_turnaround_promise_warns_a_business_day_before(app, client, people, acc
     eid = raise_one(client, account, promised_at="2030-06-04T15:00")  # a Tuesday, Tokyo
     with app.app_context():
         escalation = db.session.get(Escalation, eid)
-        escalation.promise_warn_at = clocks.promise_warning_time(escalation, escalation.promised_at)
-        db.session.commit()
+        # Promised Tuesday 15:00 JST: warned Monday 15:00 JST (06:00 UTC), set on intake.
         assert escalation.promise_warn_at == datetime(2030, 6, 3, 6, 0, tzinfo=UTC)
         assert sweep_sla(datetime(2030, 6, 3, 5, 59, tzinfo=UTC))["promises"] == 0
         assert sweep_sla(datetime(2030, 6, 3, 6, 1, tzinfo=UTC))["promises"] == 1
+
+
+def test_promise_before_a_weekend_is_warned_on_the_last_business_day(app, client, people, account):
+    login(client, app, people["csm"])
+    eid = raise_one(client, account, promised_at="2030-06-10T10:00")  # Monday, Tokyo
+    with app.app_context():
+        # One day before is Sunday: moved back to Friday 10:00 JST.
+        assert db.session.get(Escalation, eid).promise_warn_at == datetime(
+            2030, 6, 7, 1, 0, tzinfo=UTC
+        )
 
 
 def test_list_views_filters_and_query_count(app, client, people, account, make_account):

@@ -199,6 +199,7 @@ def raise_escalation(actor, account, values: dict, *, tags=(), now: datetime) ->
     db.session.flush()
     db.session.refresh(escalation, ["owner"])
     refresh_executive(escalation)
+    _schedule_promise_warning(escalation)
     policy = clocks.policy_for(escalation)
     clocks.start(escalation, ClockKind.FIRST_RESPONSE, now, policy)
     clocks.start(escalation, ClockKind.RESOLUTION, now, policy)
@@ -222,6 +223,16 @@ def raise_escalation(actor, account, values: dict, *, tags=(), now: datetime) ->
     return escalation
 
 
+def _schedule_promise_warning(escalation: Escalation) -> None:
+    """The turnaround promise is warned one business day before it falls due."""
+    escalation.promise_warned_at = None
+    escalation.promise_warn_at = (
+        clocks.promise_warning_time(escalation, escalation.promised_at)
+        if escalation.promised_at
+        else None
+    )
+
+
 def update_details(
     actor, escalation: Escalation, values: dict, *, tags=None, now: datetime
 ) -> Escalation:
@@ -238,6 +249,8 @@ def update_details(
         changes["tags"] = [old_tags, escalation.tags]
     if not changes:
         return escalation
+    if "promised_at" in changes or "severity" in changes:
+        _schedule_promise_warning(escalation)
     if escalation.severity != old_severity and escalation.is_open:
         clocks.recompute(escalation, retarget=True)
         _timeline(
