@@ -543,7 +543,7 @@ def test_widespread_issue_message_shows_on_every_linked_account_once_approved(
         message="We are restoring service.",
         approve="y",
     )
-    assert "Only a manager can approve the message." in refused.get_data(as_text=True)
+    assert "Only a manager or an admin can approve the message." in refused.get_data(as_text=True)
     assert (
         post(
             client,

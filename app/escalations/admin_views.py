@@ -79,7 +79,13 @@ def edit_sla_policy(policy_id: int):
                 summary=policy.severity.value,
             )
         db.session.commit()
-        flash(_("SLA policy saved. It applies to clocks started from now on."), "success")
+        flash(
+            _(
+                "SLA policy saved. It applies to clocks started from now on and to "
+                "escalations whose severity changes."
+            ),
+            "success",
+        )
         return redirect(url_for("escalation_admin.sla_policies"))
     status = 422 if form.errors else 200
     return render_template(

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -50,7 +51,9 @@ class EscalationForm(FlaskForm):
     version = HiddenField()
     confirmed = HiddenField(default="")  # set once the threat suggestion was shown
     account_id = SelectField(_l("Account"), coerce=str, validate_choice=True)
-    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    title = StringField(
+        lazy_pgettext("escalation", "Title"), validators=[InputRequired(), Length(max=200)]
+    )
     description = TextAreaField(
         _l("Description"),
         validators=[InputRequired(), Length(max=20000)],
@@ -131,7 +134,7 @@ class HandoffForm(FlaskForm):
     what_is_needed = TextAreaField(
         _l("What is needed (knowledge, authority, resources)"), validators=TEXT
     )
-    submit = SubmitField(_l("Hand off and raise level"))
+    submit = SubmitField(_l("Raise level and hand off"))
 
 
 class CustomerUpdateForm(FlaskForm):
@@ -145,7 +148,7 @@ class CustomerUpdateForm(FlaskForm):
 
 
 class ResolveForm(FlaskForm):
-    kind = SelectField(_l("Resolution"), choices=choices(RESOLUTION_LABELS))
+    kind = SelectField(_l("Resolution type"), choices=choices(RESOLUTION_LABELS))
     summary = TextAreaField(_l("Summary"), validators=TEXT)
     concession = StringField(
         _l("Concession value"),

@@ -66,7 +66,7 @@ CLOCK_LABELS = {
 }
 CLOCK_STATES = {
     "running": _l("On track"),
-    "warning": _l("At risk"),
+    "warning": lazy_pgettext("SLA clock", "At risk"),
     "breached": _l("Breached"),
     "paused": _l("Paused"),
     "met": _l("Met"),
@@ -110,7 +110,7 @@ register_field_enums(
 )
 FIELD_LABELS.update(
     {
-        "title": _l("Title"),
+        "title": lazy_pgettext("escalation", "Title"),
         "description": _l("Description"),
         "channel": _l("Channel"),
         "category": _l("Category"),
@@ -124,8 +124,8 @@ FIELD_LABELS.update(
         "arr_at_risk_currency": _l("Currency"),
         "legal_hold": _l("Legal hold"),
         "owner_id": _l("Owner"),
-        "promised_at": _l("Promised by"),
-        "resolution_kind": _l("Resolution"),
+        "promised_at": _l("Promised for"),
+        "resolution_kind": _l("Resolution type"),
         "resolution_summary": _l("Resolution summary"),
         "concession_minor": _l("Concession (minor units)"),
         "tags": _l("Tags"),

@@ -130,11 +130,11 @@ def stakeholders(escalation: Escalation) -> list[User]:
 MESSAGES = {
     "raised": _l("New %(severity)s escalation on %(account)s: %(title)s"),
     "raised_executive": _l("EXECUTIVE escalation on %(account)s: %(title)s"),
-    "level": _l("Escalation raised to level %(level)s: %(title)s"),
+    "level": _l("Escalation raised to %(level)s: %(title)s"),
     "handoff": _l("Handoff to you (%(account)s): %(title)s"),
     "sla_warning": _l("SLA warning (%(clock)s) on %(account)s: %(title)s"),
     "sla_breach": _l("SLA breached (%(clock)s) on %(account)s: %(title)s"),
-    "handoff_overdue": _l("Handoff not acknowledged for %(minutes)d minutes: %(title)s"),
+    "handoff_overdue": _l("Handoff not acknowledged after %(minutes)d min: %(title)s"),
     "promise": _l("Turnaround promise due soon on %(account)s: %(title)s"),
 }
 
@@ -325,7 +325,9 @@ def raise_level(
     if to_level.rank <= escalation.level.rank:
         raise LevelNotAllowed(_l("Pick a level above the current one."))
     if to_level == Level.EXECUTIVE and not actor.has_role(Role.MANAGER, Role.ADMIN):
-        raise LevelNotAllowed(_l("Only a manager can raise an escalation to the executive level."))
+        raise LevelNotAllowed(
+            _l("Only a manager or an admin can raise an escalation to the executive level.")
+        )
     handoff = Handoff(
         escalation_id=escalation.id,
         from_level=escalation.level,
@@ -373,7 +375,9 @@ def acknowledge(actor, handoff: Handoff, now: datetime) -> None:
     if handoff.acknowledged_at is not None:
         raise DomainError(_l("This handoff was already acknowledged."))
     if actor.id != handoff.to_owner_id and not actor.has_role(Role.MANAGER, Role.ADMIN):
-        raise DomainError(_l("Only the new owner can acknowledge this handoff."))
+        raise DomainError(
+            _l("Only the new owner, a manager or an admin can acknowledge this handoff.")
+        )
     handoff.acknowledged_at, handoff.acknowledged_by_id = now, actor.id
     escalation = handoff.escalation
     _audit(actor, escalation, "handoff_ack", {"handoff": [None, handoff.id]})

@@ -229,7 +229,9 @@ def edit(escalation_id: int):
         if form.legal_hold.data != escalation.legal_hold and not can_manage_escalations(
             current_user
         ):
-            form.legal_hold.errors.append(_("Only a manager can set or lift a legal hold."))
+            form.legal_hold.errors.append(
+                _("Only a manager or an admin can set or lift a legal hold.")
+            )
         else:
             suggestion = intake.threat_check(form)
             if suggestion is None:
@@ -454,7 +456,7 @@ def widespread(escalation_id: int):
     if form.validate_on_submit():
         approve = bool(form.approve.data)
         if approve and not can_manage_escalations(current_user):
-            form.approve.errors.append(_("Only a manager can approve the message."))
+            form.approve.errors.append(_("Only a manager or an admin can approve the message."))
         else:
             try:
                 services.mark_widespread(
