@@ -572,3 +572,30 @@ def test_widespread_issue_message_shows_on_every_linked_account_once_approved(
     )
     for url in (f"/accounts/{other}", f"/accounts/{account}", f"/escalations/{eid}"):
         assert "We are restoring service." in client.get(url).get_data(as_text=True), url
+
+
+def test_manager_finds_the_account_by_search_instead_of_a_huge_list(
+    app, client, people, account, make_account
+):
+    for n in range(3):
+        make_account(name=f"Filler {n}")
+    login(client, app, people["manager"])
+    page = client.get("/escalations/new").get_data(as_text=True)
+    assert "Filler 0" not in page  # no list of the whole book
+    found = client.get("/escalations/new?account_q=さくら").get_data(as_text=True)
+    assert f'href="/escalations/new?account_id={account}"' in found
+    assert "Filler" not in found
+    token = csrf_token(client, "/escalations/new")
+    missing = client.post("/escalations/new", data=intake("", token, confirmed="1"))
+    assert missing.status_code == 422
+    assert "Choose the account." in missing.get_data(as_text=True)
+
+
+def test_only_managers_set_a_legal_hold(app, client, people, account):
+    login(client, app, people["csm"])
+    token = csrf_token(client, f"/escalations/new?account_id={account}")
+    response = client.post(
+        "/escalations/new", data=intake(account, token, confirmed="1", legal_hold="y")
+    )
+    assert response.status_code == 422
+    assert "Only a manager or an admin can set a legal hold." in response.get_data(as_text=True)

@@ -50,7 +50,12 @@ def to_utc(local: datetime | None) -> datetime | None:
 class EscalationForm(FlaskForm):
     version = HiddenField()
     confirmed = HiddenField(default="")  # set once the threat suggestion was shown
-    account_id = SelectField(_l("Account"), coerce=str, validate_choice=True)
+    account_id = SelectField(
+        _l("Account"),
+        coerce=str,
+        validate_choice=True,
+        validators=[InputRequired(message=_l("Choose the account."))],
+    )
     title = StringField(
         lazy_pgettext("escalation", "Title"), validators=[InputRequired(), Length(max=200)]
     )

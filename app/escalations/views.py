@@ -14,7 +14,6 @@ from app.auth.models import Role, User
 from app.auth.permissions import (
     can_comment_escalation,
     can_manage_escalations,
-    can_raise_escalation,
     can_work_escalation,
     require,
 )
@@ -90,21 +89,19 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
+    require(current_user.has_role(*WORKERS))
     form = EscalationForm()
-    intake.account_choices(form, current_user)
-    if not form.account_id.choices[1:]:
-        abort(403)
-    if request.method == "GET" and request.args.get("account_id"):
-        form.account_id.data = request.args["account_id"]
-    account = (
-        db.session.get(Account, int(form.account_id.data))
-        if (form.account_id.data or "").isdigit()
-        else None
-    )
+    wanted = request.form.get("account_id") or request.args.get("account_id")
+    account = intake.account_choices(form, current_user, wanted)
+    if request.method == "GET" and account is not None:
+        form.account_id.data = str(account.id)
     form.currency = account.currency if account else None
+    account_q = (request.args.get("account_q") or "").strip()[:100]
     suggestion = None
-    if form.validate_on_submit():
-        require(can_raise_escalation(current_user, account))
+    if form.validate_on_submit() and account is not None:
+        if form.legal_hold.data and not can_manage_escalations(current_user):
+            form.legal_hold.errors.append(_("Only a manager or an admin can set a legal hold."))
+            return _new_form(form, None, account_q), 422
         suggestion = intake.threat_check(form)
         if suggestion is None:
             escalation = services.raise_escalation(
@@ -118,13 +115,19 @@ def new():
             flash(_("Escalation raised."), "success")
             return _back(escalation)
     status = 422 if form.errors else 200
+    return _new_form(form, suggestion, account_q), status
+
+
+def _new_form(form, suggestion, account_q: str):
     return render_template(
         "escalations/form.html",
         form=form,
         escalation=None,
         suggestion=suggestion,
         tags=services.existing_tags(),
-    ), status
+        account_q=account_q,
+        account_matches=intake.search_accounts(account_q, current_user),
+    )
 
 
 @bp.get("/<int:escalation_id>")
