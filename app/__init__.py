@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
     from app.escalations import models as _escalations  # noqa: F401
     from app.notifications import models as _notifications  # noqa: F401
     from app.scheduler import models as _scheduler  # noqa: F401
+    from app.sponsorship import models as _sponsorship  # noqa: F401
 
     login_manager.user_loader(load_user)
 

@@ -90,6 +90,12 @@ def run_migrations_online():
     with connectable.connect() as connection:
         # SQLite cannot ALTER most things: batch mode rebuilds tables instead.
         conf_args.setdefault("render_as_batch", connection.dialect.name == "sqlite")
+        if connection.dialect.name != "postgresql":
+            # Trigram indexes exist on PostgreSQL only (migration 0003): not a difference.
+            conf_args.setdefault(
+                "include_object",
+                lambda obj, name, type_, *_: not (type_ == "index" and name.endswith("_trgm")),
+            )
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

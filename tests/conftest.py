@@ -20,7 +20,7 @@ from app.extensions import db
 from config import TestingConfig
 
 PASSWORD = "correct-horse-1"
-REFERENCE_TABLES = ("sla_policies", "reply_templates")
+REFERENCE_TABLES = ("sla_policies", "reply_templates", "program_settings", "program_criteria")
 _counter = itertools.count(1)
 
 

@@ -1,0 +1,1 @@
+"""The executive sponsorship program."""
