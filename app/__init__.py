@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     from app.escalations.admin_views import admin_bp as escalation_admin_bp
     from app.main import bp as main_bp
     from app.notifications import bp as notifications_bp
+    from app.sponsorship import bp as sponsorship_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(escalations_bp)
     app.register_blueprint(escalation_admin_bp)
+    app.register_blueprint(sponsorship_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -158,6 +158,21 @@ def duration_minutes(minutes: int) -> str:
     return duration(timedelta(minutes=minutes))
 
 
+def signed(now, then) -> str:
+    """now - then with its sign ("+3", "-2", "0"), or "—" when either is missing."""
+    if now is None or then is None:
+        return "—"
+    return f"{now - then:+d}" if now != then else "0"
+
+
+def percent(value) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def one_decimal(value) -> str:
+    return "—" if value is None else f"{value:+.1f}" if value else "0.0"
+
+
 def register(app: Flask) -> None:
     install_cached_gettext(app)
     app.jinja_env.filters.update(
@@ -172,6 +187,9 @@ def register(app: Flask) -> None:
         sparkline_points=sparkline_points,
         duration=duration,
         audit_action=audit_action,
+        signed=signed,
+        percent=percent,
+        one_decimal=one_decimal,
         duration_minutes=duration_minutes,
         now=utcnow,
         field_label=field_label,

@@ -19,12 +19,20 @@ from app.escalations.models import (
     SlaPolicy,
 )
 from app.extensions import db
+from app.sponsorship.models import (
+    Criterion,
+    Objective,
+    Sponsorship,
+    SponsorshipStatus,
+    SponsorshipTask,
+)
 from tests.conftest import ROLES, csrf_token, login
 
 ANON = "anonymous"
 WHO = [ANON, *ROLES]
 CREATORS = {"admin", "csm", "ae"}
 MANAGERS = {"admin", "manager"}
+DECIDERS = {"admin", "executive"}
 WORKERS = CREATORS | MANAGERS
 
 # (endpoint, method, variant) -> url template and {who: status}; "*" is every signed-in role.
@@ -179,6 +187,63 @@ RIGHTS = {
         "/escalations/{other_esc}/widespread",
         only(MANAGERS, 422),
     ),
+    # Sponsorship: nominations by the account's CSM/AE and admins; decisions by executives
+    # and admins; the sponsor (here the signed-in executive) stewards; admins run the program.
+    ("sponsorship.index", "GET", ""): ("/sponsorships/", {ANON: 302, "*": 200}),
+    ("sponsorship.eligibility", "GET", ""): ("/sponsorships/eligibility", {ANON: 302, "*": 200}),
+    ("sponsorship.run_review", "POST", ""): ("/sponsorships/eligibility/run", only({"admin"}, 302)),
+    ("sponsorship.nominate", "GET", "own"): ("/sponsorships/nominate/{own}", only(CREATORS, 200)),
+    ("sponsorship.nominate", "GET", "other"): (
+        "/sponsorships/nominate/{other}",
+        only({"admin"}, 200),
+    ),
+    ("sponsorship.nominate", "POST", "own"): ("/sponsorships/nominate/{own}", only(CREATORS, 422)),
+    ("sponsorship.show", "GET", ""): ("/sponsorships/{sponsorship}", {ANON: 302, "*": 200}),
+    ("sponsorship.approve", "POST", ""): (
+        "/sponsorships/{sponsorship}/approve",
+        only(DECIDERS, 422),
+    ),
+    ("sponsorship.decline", "POST", ""): (
+        "/sponsorships/{sponsorship}/decline",
+        only(DECIDERS, 422),
+    ),
+    ("sponsorship.end", "POST", ""): ("/sponsorships/{sponsorship}/exit", only(DECIDERS, 422)),
+    ("sponsorship.keep", "POST", ""): ("/sponsorships/{sponsorship}/continue", only(DECIDERS, 302)),
+    ("sponsorship.reassign", "POST", ""): (
+        "/sponsorships/{sponsorship}/sponsor",
+        only({"admin"}, 422),
+    ),
+    ("sponsorship.tick", "POST", ""): (
+        "/sponsorships/{sponsorship}/tasks/{task}",
+        only(DECIDERS, 302),
+    ),
+    ("sponsorship.add_objective", "POST", ""): (
+        "/sponsorships/{sponsorship}/objectives",
+        only(DECIDERS, 422),
+    ),
+    ("sponsorship.objective_status", "POST", ""): (
+        "/sponsorships/{sponsorship}/objectives/{objective}",
+        only(DECIDERS, 302),
+    ),
+    ("sponsorship.program_results", "GET", ""): ("/sponsorships/results", {ANON: 302, "*": 200}),
+    ("sponsorship.executive", "GET", ""): (
+        "/sponsorships/executives/{executive}",
+        {ANON: 302, "*": 200},
+    ),
+    ("sponsorship.record_training", "POST", ""): (
+        "/sponsorships/executives/{executive}/training",
+        only(DECIDERS, 422),
+    ),
+    ("sponsorship.program_settings", "GET", ""): ("/sponsorships/program", only({"admin"}, 200)),
+    ("sponsorship.program_settings", "POST", ""): ("/sponsorships/program", only({"admin"}, 422)),
+    ("sponsorship.add_criterion", "POST", ""): (
+        "/sponsorships/program/criteria",
+        only({"admin"}, 422),
+    ),
+    ("sponsorship.remove_criterion", "POST", ""): (
+        "/sponsorships/program/criteria/{criterion}/remove",
+        only({"admin"}, 302),
+    ),
     ("escalation_admin.sla_policies", "GET", ""): ("/admin/sla-policies", only({"admin"}, 200)),
     ("escalation_admin.edit_sla_policy", "GET", ""): (
         "/admin/sla-policies/{policy}",
@@ -240,6 +305,7 @@ def world(app, make_user, make_account, make_contact):
             "own_contact": make_contact(own),
             "other_contact": make_contact(other),
         }
+        executive = me if who == "executive" else make_user("executive")
         with app.app_context():
             csv_text = "name,domain\nNew One,new-one.example.com\n"
             for key, user_id in (("own_batch", me or someone), ("other_batch", someone)):
@@ -276,6 +342,23 @@ def world(app, make_user, make_account, make_contact):
                 db.session.add(handoff)
                 db.session.flush()
                 ids[key.replace("esc", "handoff")] = handoff.id
+            sponsorship = Sponsorship(
+                account_id=other,
+                status=SponsorshipStatus.ACTIVE,
+                sponsor_id=executive,
+                nomination_reason="x",
+            )
+            sponsorship.tasks = [SponsorshipTask(position=0, text="Call")]
+            sponsorship.objectives = [Objective(text="Renew")]
+            db.session.add(sponsorship)
+            db.session.flush()
+            ids.update(
+                sponsorship=sponsorship.id,
+                task=sponsorship.tasks[0].id,
+                objective=sponsorship.objectives[0].id,
+                executive=executive,
+                criterion=db.session.scalars(sa.select(Criterion.id)).first(),
+            )
             ids["policy"] = db.session.scalars(sa.select(SlaPolicy.id)).first()
             ids["template"] = db.session.scalars(sa.select(ReplyTemplate.id)).first()
             db.session.commit()

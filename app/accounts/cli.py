@@ -218,82 +218,93 @@ def seed_demo_command():
 @click.command("seed-bench")
 @with_appcontext
 @click.option("--accounts", "count", default=50_000, show_default=True, type=int)
-def seed_bench_command(count: int):
-    """Bulk-load a large account book for `make bench` (skipped when already loaded)."""
+@click.option(
+    "--escalations",
+    default=500_000,
+    show_default=True,
+    type=int,
+    help="escalations on those accounts (app/escalations/bench_seed.py)",
+)
+def seed_bench_command(count: int, escalations: int):
+    """Bulk-load a large account book and escalation book for `make bench` (skipped when
+    already loaded)."""
     users = _ensure_demo_users()
     db.session.commit()
     have = db.session.scalar(sa.select(sa.func.count(Account.id)))
     if have >= count:
         click.echo(f"bench data: {have} accounts already present")
-        return
-    rng = random.Random(7)
-    owners = [u.id for u in users.values()]
-    now = datetime.now(UTC)
-    currencies = list(ARR_RANGES)
-    batch = 2000
-    for start in range(have, count, batch):
-        stop = min(start + batch, count)
-        rows = []
-        for i in range(start, stop):
-            currency = currencies[i % 4]
-            low, high = ARR_RANGES[currency]
-            rows.append(
-                {
-                    "name": f"{'株式会社' if currency == 'JPY' else ''}Bench Account {i:06d}",
-                    "domain": f"bench-{i:06d}.example.com",
-                    "industry": "Software",
-                    "tier": list(Tier)[i % 3],
-                    "arr_minor": rng.randrange(low, high),
-                    "currency": currency,
-                    "renewal_date": date.today() + timedelta(days=i % 500 - 50),
-                    "status": list(LifecycleStatus)[i % 3],
-                    "health_score": rng.randint(0, 100),
-                    "nps": rng.randint(-100, 100),
-                    "csm_owner_id": owners[i % len(owners)],
-                    "ae_owner_id": owners[(i + 1) % len(owners)],
-                    "notes": "",
-                    "version": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-        db.session.execute(sa.insert(Account), rows)
-        ids = db.session.scalars(
-            sa.select(Account.id).where(Account.domain.in_([r["domain"] for r in rows]))
-        ).all()
-        contacts, health, events = [], [], []
-        for account_id in ids:
-            for n in range(2):
-                contacts.append(
+    else:
+        rng = random.Random(7)
+        owners = [u.id for u in users.values()]
+        now = datetime.now(UTC)
+        currencies = list(ARR_RANGES)
+        batch = 2000
+        for start in range(have, count, batch):
+            stop = min(start + batch, count)
+            rows = []
+            for i in range(start, stop):
+                currency = currencies[i % 4]
+                low, high = ARR_RANGES[currency]
+                rows.append(
                     {
-                        "account_id": account_id,
-                        "name": f"Contact {n}",
-                        "title": "",
-                        "email": f"c{n}@acct{account_id}.example.com",
-                        "phone": "",
-                        "role": ContactRole.CHAMPION,
-                        "preferred_channel": Channel.EMAIL,
+                        "name": f"{'株式会社' if currency == 'JPY' else ''}Bench Account {i:06d}",
+                        "domain": f"bench-{i:06d}.example.com",
+                        "industry": "Software",
+                        "tier": list(Tier)[i % 3],
+                        "arr_minor": rng.randrange(low, high),
+                        "currency": currency,
+                        "renewal_date": date.today() + timedelta(days=i % 500 - 50),
+                        "status": list(LifecycleStatus)[i % 3],
+                        "health_score": rng.randint(0, 100),
+                        "nps": rng.randint(-100, 100),
+                        "csm_owner_id": owners[i % len(owners)],
+                        "ae_owner_id": owners[(i + 1) % len(owners)],
+                        "notes": "",
                         "version": 1,
                         "created_at": now,
                         "updated_at": now,
                     }
                 )
-            for months in range(5):
-                at = now - timedelta(days=30 * months)
-                score = rng.randint(0, 100)
-                health.append({"account_id": account_id, "score": score, "recorded_at": at})
-                events.append(
-                    {
-                        "account_id": account_id,
-                        "occurred_at": at,
-                        "kind": "health_change",
-                        "summary": f"Health score recorded: {score}",
-                        "body": "",
-                        "data": {"new": score},
-                    }
-                )
-        db.session.execute(sa.insert(Contact), contacts)
-        db.session.execute(sa.insert(HealthScoreEntry), health)
-        db.session.execute(sa.insert(TimelineEvent), events)
-        db.session.commit()
-    click.echo(f"bench data: {count} accounts")
+            db.session.execute(sa.insert(Account), rows)
+            ids = db.session.scalars(
+                sa.select(Account.id).where(Account.domain.in_([r["domain"] for r in rows]))
+            ).all()
+            contacts, health, events = [], [], []
+            for account_id in ids:
+                for n in range(2):
+                    contacts.append(
+                        {
+                            "account_id": account_id,
+                            "name": f"Contact {n}",
+                            "title": "",
+                            "email": f"c{n}@acct{account_id}.example.com",
+                            "phone": "",
+                            "role": ContactRole.CHAMPION,
+                            "preferred_channel": Channel.EMAIL,
+                            "version": 1,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                    )
+                for months in range(5):
+                    at = now - timedelta(days=30 * months)
+                    score = rng.randint(0, 100)
+                    health.append({"account_id": account_id, "score": score, "recorded_at": at})
+                    events.append(
+                        {
+                            "account_id": account_id,
+                            "occurred_at": at,
+                            "kind": "health_change",
+                            "summary": f"Health score recorded: {score}",
+                            "body": "",
+                            "data": {"new": score},
+                        }
+                    )
+            db.session.execute(sa.insert(Contact), contacts)
+            db.session.execute(sa.insert(HealthScoreEntry), health)
+            db.session.execute(sa.insert(TimelineEvent), events)
+            db.session.commit()
+        click.echo(f"bench data: {count} accounts")
+    from app.escalations import bench_seed
+
+    bench_seed.seed(users, escalations)

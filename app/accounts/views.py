@@ -27,6 +27,7 @@ from app.auth.permissions import (
     can_create_account,
     can_delete_account,
     can_edit_account,
+    can_nominate,
     can_raise_escalation,
     require,
 )
@@ -35,6 +36,7 @@ from app.escalations.queries import approved_widespread_messages, open_escalatio
 from app.extensions import db
 from app.formatting import from_minor_units
 from app.models import DomainError
+from app.sponsorship.services import open_sponsorship
 from app.versioning import stale, version_matches
 
 
@@ -118,6 +120,8 @@ def show_account(account_id: int):
         can_edit=can_edit_account(current_user, account),
         can_delete=can_delete_account(current_user, account),
         can_escalate=can_raise_escalation(current_user, account),
+        can_nominate=can_nominate(current_user, account),
+        sponsorship=open_sponsorship(account.id),
         open_escalations=open_escalations(account.id),
         widespread=approved_widespread_messages(account.id),
         note_form=NoteForm(),

@@ -68,3 +68,33 @@ def can_comment_escalation(user, escalation) -> bool:
 def can_manage_escalations(user) -> bool:
     """Raise to the executive level, assign owners, legal holds: managers and admins."""
     return user.has_role(Role.ADMIN, Role.MANAGER)
+
+
+def can_nominate(user, account) -> bool:
+    """Nominations: admins, and the CSM/AE who own the account."""
+    if user.has_role(Role.ADMIN):
+        return True
+    return user.has_role(Role.CSM, Role.AE) and account.is_owned_by(user)
+
+
+def can_decide_sponsorship(user) -> bool:
+    """Approve or decline a nomination: executives and admins."""
+    return user.has_role(Role.ADMIN, Role.EXECUTIVE)
+
+
+def can_steward_sponsorship(user, sponsorship) -> bool:
+    """Review, exit, tick the checklist: the sponsor themself, or an admin."""
+    return user.has_role(Role.ADMIN) or (
+        sponsorship.sponsor_id is not None and sponsorship.sponsor_id == user.id
+    )
+
+
+def can_plan_sponsorship(user, sponsorship) -> bool:
+    """The success plan: the sponsor, the account's CSM/AE, admins."""
+    return can_steward_sponsorship(user, sponsorship) or (
+        user.has_role(Role.CSM, Role.AE) and sponsorship.account.is_owned_by(user)
+    )
+
+
+def can_record_training(user, executive) -> bool:
+    return user.has_role(Role.ADMIN) or user.id == executive.id

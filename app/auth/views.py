@@ -192,13 +192,23 @@ def set_user_active(user_id: int):
         users.set_active(current_user, user, active)
     except DomainError as error:
         flash(str(error), "error")
+        return redirect(url_for("auth.edit_user", user_id=user.id))
+    from app.sponsorship.services import sponsor_deactivated  # the program builds on users
+
+    orphaned = [] if active else sponsor_deactivated(current_user, user)
+    db.session.commit()
+    if active:
+        flash(_("%(email)s can sign in again.", email=user.email), "success")
     else:
-        db.session.commit()
-        if active:
-            flash(_("%(email)s can sign in again.", email=user.email), "success")
-        else:
-            flash(
-                _("%(email)s is deactivated and signed out everywhere.", email=user.email),
-                "success",
-            )
+        flash(_("%(email)s is deactivated and signed out everywhere.", email=user.email), "success")
+    if orphaned:
+        flash(
+            _(
+                "%(name)s sponsors %(n)d accounts: reassign them now.",
+                name=user.name,
+                n=len(orphaned),
+            ),
+            "error",
+        )
+        return redirect(url_for("sponsorship.index", sponsor=user.id))
     return redirect(url_for("auth.edit_user", user_id=user.id))

@@ -208,6 +208,8 @@ def raise_escalation(actor, account, values: dict, *, tags=(), now: datetime) ->
     if escalation.tags:
         changes["tags"] = [None, escalation.tags]
     _audit(actor, escalation, "create", changes)
+    if escalation.executive:
+        _nominate_for_sponsorship(escalation, now)
     _timeline(
         escalation,
         "escalation_raised",
@@ -233,15 +235,25 @@ def _schedule_promise_warning(escalation: Escalation) -> None:
     )
 
 
+def _nominate_for_sponsorship(escalation: Escalation, now: datetime) -> None:
+    """An executive escalation on an unsponsored account nominates it (program setting)."""
+    from app.sponsorship.services import auto_nominate
+
+    auto_nominate(escalation, now)
+
+
 def update_details(
     actor, escalation: Escalation, values: dict, *, tags=None, now: datetime
 ) -> Escalation:
     """Edit intake details; a severity change re-targets the clocks (audited)."""
     old_severity = escalation.severity
     old_tags = escalation.tags
+    was_executive = escalation.executive
     for name, value in values.items():
         setattr(escalation, name, value)
     refresh_executive(escalation)
+    if escalation.executive and not was_executive:
+        _nominate_for_sponsorship(escalation, now)
     if tags is not None:
         set_tags(escalation, tags)
     changes = audit.pending_changes(escalation, ESCALATION_FIELDS)
@@ -343,7 +355,10 @@ def raise_level(
     escalation.level, escalation.owner_id = to_level, new_owner.id
     db.session.flush()
     db.session.refresh(escalation, ["owner"])
+    was_executive = escalation.executive
     refresh_executive(escalation)
+    if escalation.executive and not was_executive:
+        _nominate_for_sponsorship(escalation, now)
     _audit(
         actor,
         escalation,

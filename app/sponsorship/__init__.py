@@ -1,1 +1,7 @@
 """The executive sponsorship program."""
+
+from flask import Blueprint
+
+bp = Blueprint("sponsorship", __name__, url_prefix="/sponsorships")
+
+from app.sponsorship import admin_views, views  # noqa: E402, F401

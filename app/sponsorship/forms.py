@@ -1,0 +1,209 @@
+"""Sponsorship forms: nomination, decision, exit, objectives, training, program settings,
+criteria."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from app.accounts.forms import parse_amount
+from app.accounts.labels import TIER_LABELS, choices
+from app.formatting import CURRENCIES, to_minor_units
+from app.sponsorship.labels import (
+    CRITERION_KIND_LABELS,
+    ENTRY_KINDS,
+    EXIT_KINDS,
+    EXIT_REASON_LABELS,
+    OBJECTIVE_STATUS_LABELS,
+)
+from app.sponsorship.models import CriterionKind
+
+
+class NominationForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why should this account be sponsored?"), validators=[InputRequired(), Length(max=2000)]
+    )
+    submit = SubmitField(_l("Nominate"))
+
+
+class ApproveForm(FlaskForm):
+    sponsor_id = SelectField(
+        _l("Executive sponsor"),
+        coerce=str,
+        validate_choice=True,
+        validators=[InputRequired(message=_l("Pick the sponsor."))],
+    )
+    start_on = DateField(_l("Start date"), validators=[InputRequired()])
+    submit = SubmitField(_l("Approve"))
+
+
+class DeclineForm(FlaskForm):
+    decline_reason = TextAreaField(
+        _l("Reason for declining"), validators=[InputRequired(), Length(max=2000)]
+    )
+    submit = SubmitField(_l("Decline"))
+
+
+class ExitForm(FlaskForm):
+    exit_reason = SelectField(_l("Exit reason"), choices=choices(EXIT_REASON_LABELS))
+    exit_note = TextAreaField(
+        _l("Note"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Required when the reason is “Other”."),
+    )
+    exit_on = DateField(_l("Exit date"), validators=[InputRequired()])
+    submit = SubmitField(_l("End sponsorship"))
+
+
+class ReassignForm(FlaskForm):
+    sponsor_id = SelectField(
+        _l("New sponsor"),
+        coerce=str,
+        validate_choice=True,
+        validators=[InputRequired(message=_l("Pick the sponsor."))],
+    )
+    submit = SubmitField(_l("Change sponsor"))
+
+
+class ObjectiveForm(FlaskForm):
+    text = StringField(_l("Objective"), validators=[InputRequired(), Length(max=300)])
+    metric = StringField(_l("Metric"), validators=[Optional(), Length(max=120)])
+    target = StringField(_l("Target"), validators=[Optional(), Length(max=120)])
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+    submit = SubmitField(_l("Add objective"))
+
+
+class ObjectiveStatusForm(FlaskForm):
+    status = SelectField(_l("Status"), choices=choices(OBJECTIVE_STATUS_LABELS))
+    submit = SubmitField(_l("Update"))
+
+
+class TrainingForm(FlaskForm):
+    module = SelectField(_l("Module"), coerce=str, validate_choice=True)
+    completed_on = DateField(_l("Completed on"), validators=[InputRequired()])
+    submit = SubmitField(_l("Record training"))
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class ProgramForm(FlaskForm):
+    version = HiddenField()
+    purpose = TextAreaField(_l("Why the program exists"), validators=[InputRequired()])
+    responsibilities = TextAreaField(
+        _l("Sponsor responsibilities"),
+        validators=[InputRequired()],
+        description=_l("One per line, in order."),
+    )
+    success_metrics = TextAreaField(
+        _l("Success metrics tracked"), validators=[Optional()], description=_l("One per line.")
+    )
+    default_term_months = IntegerField(
+        _l("Default term (months)"), validators=[InputRequired(), NumberRange(min=1, max=60)]
+    )
+    cadence_strategic = StringField(
+        _l("Touchpoint cadence: strategic"), validators=[Optional(), Length(max=40)]
+    )
+    cadence_enterprise = StringField(
+        _l("Touchpoint cadence: enterprise"), validators=[Optional(), Length(max=40)]
+    )
+    cadence_growth = StringField(
+        _l("Touchpoint cadence: growth"), validators=[Optional(), Length(max=40)]
+    )
+    required_modules = TextAreaField(
+        _l("Required training modules"), validators=[Optional()], description=_l("One per line.")
+    )
+    max_active_per_executive = IntegerField(
+        _l("Maximum active sponsorships per executive"),
+        validators=[InputRequired(), NumberRange(min=1, max=100)],
+    )
+    auto_nominate = BooleanField(_l("An executive escalation nominates the account"))
+    entry_combination = SelectField(
+        _l("Entry: the account must meet"),
+        choices=[("any", _l("any rule")), ("all", _l("every rule"))],
+    )
+    exit_combination = SelectField(
+        _l("Exit: the account must meet"),
+        choices=[("any", _l("any rule")), ("all", _l("every rule"))],
+    )
+    submit = SubmitField(_l("Save program"))
+
+    def lines(self, name: str) -> list[str]:
+        return _lines(getattr(self, name).data)
+
+
+class CriterionForm(FlaskForm):
+    """One rule; which parameters are needed depends on the kind."""
+
+    kind = SelectField(
+        _l("Rule"), choices=[(k.value, CRITERION_KIND_LABELS[k]) for k in ENTRY_KINDS + EXIT_KINDS]
+    )
+    days = IntegerField(_l("Days (N)"), validators=[Optional(), NumberRange(min=1, max=3650)])
+    score = IntegerField(
+        _l("Health score (X)"), validators=[Optional(), NumberRange(min=0, max=100)]
+    )
+    tiers = SelectMultipleField(_l("Tiers"), choices=choices(TIER_LABELS))
+    amounts = TextAreaField(
+        _l("ARR amounts"),
+        validators=[Optional()],
+        description=_l("One per line, e.g. JPY 300000000 or USD 2000000."),
+    )
+    submit = SubmitField(_l("Add rule"))
+
+    NEEDS = {
+        CriterionKind.ARR_AT_LEAST: ("amounts",),
+        CriterionKind.ARR_BELOW: ("amounts",),
+        CriterionKind.TIER_IN: ("tiers",),
+        CriterionKind.EXECUTIVE_ESCALATION_WITHIN: ("days",),
+        CriterionKind.RENEWAL_WITHIN: ("days",),
+        CriterionKind.NO_OPEN_EXECUTIVE_ESCALATION_FOR: ("days",),
+        CriterionKind.HEALTH_AT_MOST: ("score",),
+        CriterionKind.HEALTH_AT_LEAST_FOR: ("score", "days"),
+    }
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if not ok:
+            return False
+        kind = CriterionKind(self.kind.data)
+        self.params = {}
+        for name in self.NEEDS.get(kind, ()):
+            field = getattr(self, name)
+            if not field.data:
+                field.errors.append(_l("Needed for this rule."))
+                ok = False
+            elif name == "amounts":
+                try:
+                    self.params["amounts"] = parse_amounts(field.data)
+                except ValidationError as error:
+                    field.errors.append(str(error))
+                    ok = False
+            else:
+                self.params[name] = field.data
+        return ok
+
+
+def parse_amounts(text: str) -> dict[str, int]:
+    """'JPY 300000000' lines as {currency: minor units}."""
+    amounts = {}
+    for line in _lines(text):
+        parts = line.replace(",", "").split()
+        if len(parts) != 2 or parts[0].upper() not in CURRENCIES:
+            raise ValidationError(_l("“%(line)s” is not like JPY 300000000.", line=line))
+        currency = parts[0].upper()
+        try:
+            amounts[currency] = to_minor_units(parse_amount(parts[1], currency), currency)
+        except ValueError as error:
+            raise ValidationError(str(error.args[0])) from None
+    return amounts

@@ -1,0 +1,486 @@
+"""The sponsorship lifecycle: nominate, approve with an eligible sponsor, review, exit;
+the checklist, objectives, baseline snapshot, training records and the eligibility review.
+Services change the session, audit, notify and flush; they never commit."""
+
+from calendar import monthrange
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.accounts.models import Account
+from app.accounts.services import add_timeline
+from app.audit import services as audit
+from app.auth.models import Role, User, UserRole
+from app.escalations.models import OPEN_STATUSES, Escalation
+from app.extensions import db
+from app.models import DomainError
+from app.notifications.services import notify
+from app.sponsorship.models import (
+    IN_PROGRAM,
+    OPEN_SPONSORSHIP,
+    ExitReason,
+    Objective,
+    ObjectiveStatus,
+    ProgramSettings,
+    Sponsorship,
+    SponsorshipStatus,
+    SponsorshipTask,
+    TrainingRecord,
+)
+
+SPONSORSHIP_FIELDS = (
+    "status",
+    "sponsor_id",
+    "started_on",
+    "planned_end_on",
+    "exit_on",
+    "exit_reason",
+    "exit_note",
+    "decline_reason",
+    "nomination_reason",
+)
+
+
+class SponsorNotEligible(DomainError):
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class NotAllowedNow(DomainError):
+    pass
+
+
+def program() -> ProgramSettings:
+    return db.session.get(ProgramSettings, 1)
+
+
+def open_sponsorship(account_id: int) -> Sponsorship | None:
+    return db.session.scalar(
+        sa.select(Sponsorship).where(
+            Sponsorship.account_id == account_id, Sponsorship.status.in_(OPEN_SPONSORSHIP)
+        )
+    )
+
+
+def program_admins() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(
+                User.active.is_(True), User.role_rows.any(UserRole.role == Role.ADMIN)
+            )
+        )
+    )
+
+
+def _audit(actor, sponsorship: Sponsorship, action: str, changes: dict) -> None:
+    audit.record(
+        actor,
+        "sponsorship",
+        sponsorship.id,
+        action,
+        changes=audit.name_users(changes, ("sponsor_id",)),
+        summary=sponsorship.account.name,
+        account_id=sponsorship.account_id,
+    )
+
+
+def _timeline(sponsorship: Sponsorship, kind: str, actor, at=None, **data) -> None:
+    data["sponsorship_id"] = sponsorship.id
+    add_timeline(sponsorship.account_id, kind, f"{kind.replace('_', ' ')}", actor, at=at, data=data)
+
+
+def _tell(people, kind: str, subject, sponsorship: Sponsorship) -> None:
+    notify(
+        people,
+        kind=kind,
+        subject=str(subject),
+        body=str(subject),
+        link=f"/sponsorships/{sponsorship.id}",
+    )
+
+
+def nominate(
+    actor, account: Account, reason: str, *, now: datetime, escalation: Escalation | None = None
+) -> Sponsorship:
+    """Put an account forward for the program (by a person, or automatically)."""
+    if open_sponsorship(account.id) is not None:
+        raise NotAllowedNow(
+            _l("%(account)s is already nominated or sponsored.", account=account.name)
+        )
+    if not reason.strip():
+        raise NotAllowedNow(_l("Say why the account should be sponsored."))
+    sponsorship = Sponsorship(
+        account=account,
+        status=SponsorshipStatus.NOMINATED,
+        nominated_by_id=actor.id if actor else None,
+        nomination_reason=reason.strip(),
+        nominated_at=now,
+        escalation_id=escalation.id if escalation else None,
+    )
+    db.session.add(sponsorship)
+    db.session.flush()
+    _audit(
+        actor,
+        sponsorship,
+        "nominate",
+        {"status": [None, "nominated"], "nomination_reason": [None, reason.strip()]},
+    )
+    _timeline(
+        sponsorship,
+        "sponsorship_nominated",
+        actor,
+        at=now,
+        reason=reason.strip()[:200],
+        automatic=escalation is not None,
+    )
+    _tell(
+        program_admins(),
+        "sponsorship_nominated",
+        _l("Sponsorship nomination: %(account)s", account=account.name),
+        sponsorship,
+    )
+    return sponsorship
+
+
+def auto_nominate(escalation: Escalation, now: datetime) -> Sponsorship | None:
+    """An executive escalation on an account nobody sponsors nominates it (program setting)."""
+    settings = program()
+    if not settings.auto_nominate or open_sponsorship(escalation.account_id) is not None:
+        return None
+    return nominate(
+        None,
+        escalation.account,
+        f"Executive escalation #{escalation.id}: {escalation.title}",
+        now=now,
+        escalation=escalation,
+    )
+
+
+def sponsor_problems(
+    user: User, settings: ProgramSettings | None = None, ignore: Sponsorship | None = None
+) -> list:
+    """Why this user cannot sponsor one more account now (empty when they can)."""
+    settings = settings or program()
+    problems = []
+    if not user.active or Role.EXECUTIVE not in user.roles:
+        problems.append(_l("%(name)s does not have the executive role.", name=user.name))
+    missing = missing_modules(user, settings)
+    if missing:
+        problems.append(
+            _l(
+                "%(name)s has not completed the required training: %(modules)s.",
+                name=user.name,
+                modules=", ".join(missing),
+            )
+        )
+    load = db.session.scalar(
+        sa.select(sa.func.count(Sponsorship.id)).where(
+            Sponsorship.sponsor_id == user.id,
+            Sponsorship.status.in_(IN_PROGRAM),
+            Sponsorship.id != (ignore.id if ignore else -1),
+        )
+    )
+    if load >= settings.max_active_per_executive:
+        problems.append(
+            _l(
+                "%(name)s already sponsors %(n)d accounts, the program's limit.",
+                name=user.name,
+                n=load,
+            )
+        )
+    return problems
+
+
+def missing_modules(user: User, settings: ProgramSettings | None = None) -> list[str]:
+    settings = settings or program()
+    done = set(
+        db.session.scalars(
+            sa.select(TrainingRecord.module).where(TrainingRecord.user_id == user.id)
+        )
+    )
+    return [m for m in settings.required_modules if m not in done]
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def account_metrics(account: Account, now: datetime) -> dict:
+    """Health, NPS, ARR, open escalations and escalations in the last 90 days, now."""
+    open_count, recent = db.session.execute(
+        sa.select(
+            sa.func.count(Escalation.id).filter(Escalation.status.in_(OPEN_STATUSES)),
+            sa.func.count(Escalation.id).filter(Escalation.created_at >= now - timedelta(days=90)),
+        ).where(Escalation.account_id == account.id)
+    ).one()
+    return {
+        "health": account.health_score,
+        "nps": account.nps,
+        "arr_minor": account.arr_minor,
+        "currency": account.currency,
+        "open_escalations": open_count,
+        "escalations_90d": recent,
+        "taken_at": now.isoformat(),
+    }
+
+
+def approve(
+    actor, sponsorship: Sponsorship, sponsor: User, *, start_on: date, now: datetime
+) -> None:
+    """Activate with an executive sponsor who has the role, the training and the capacity."""
+    if sponsorship.status != SponsorshipStatus.NOMINATED:
+        raise NotAllowedNow(_l("Only a nomination can be approved."))
+    settings = program()
+    problems = sponsor_problems(sponsor, settings)
+    if problems:
+        raise SponsorNotEligible(problems)
+    sponsorship.status = SponsorshipStatus.ACTIVE
+    sponsorship.sponsor_id = sponsor.id
+    sponsorship.decided_by_id = actor.id
+    sponsorship.started_on = start_on
+    sponsorship.planned_end_on = add_months(start_on, settings.default_term_months)
+    sponsorship.baseline = account_metrics(sponsorship.account, now)
+    sponsorship.tasks = [
+        SponsorshipTask(position=i, text=text[:300])
+        for i, text in enumerate(settings.responsibilities)
+    ]
+    changes = audit.pending_changes(sponsorship, SPONSORSHIP_FIELDS)
+    _audit(actor, sponsorship, "approve", changes)
+    _timeline(sponsorship, "sponsorship_started", actor, at=now, sponsor=sponsor.name)
+    _tell(
+        [sponsor, sponsorship.account.csm_owner, sponsorship.account.ae_owner],
+        "sponsorship_started",
+        _l(
+            "%(sponsor)s now sponsors %(account)s",
+            sponsor=sponsor.name,
+            account=sponsorship.account.name,
+        ),
+        sponsorship,
+    )
+    db.session.flush()
+
+
+def decline(actor, sponsorship: Sponsorship, reason: str, now: datetime) -> None:
+    if sponsorship.status != SponsorshipStatus.NOMINATED:
+        raise NotAllowedNow(_l("Only a nomination can be declined."))
+    sponsorship.status = SponsorshipStatus.DECLINED
+    sponsorship.decline_reason = reason
+    sponsorship.decided_by_id = actor.id
+    _audit(actor, sponsorship, "decline", audit.pending_changes(sponsorship, SPONSORSHIP_FIELDS))
+    _timeline(sponsorship, "sponsorship_declined", actor, at=now, reason=reason[:200])
+    db.session.flush()
+
+
+def to_exit_review(sponsorship: Sponsorship, rules: list, now: datetime, actor=None) -> None:
+    """Exit criteria met: the sponsor and admins review whether to end it."""
+    if sponsorship.status != SponsorshipStatus.ACTIVE:
+        return
+    sponsorship.status = SponsorshipStatus.EXIT_REVIEW
+    sponsorship.exit_rules = rules
+    _audit(
+        actor,
+        sponsorship,
+        "exit_review",
+        {"status": ["active", "exit_review"], "exit_rules": [None, [r["text"] for r in rules]]},
+    )
+    _timeline(
+        sponsorship, "sponsorship_exit_review", actor, at=now, rules=[r["text"] for r in rules]
+    )
+    _tell(
+        [sponsorship.sponsor, *program_admins()],
+        "sponsorship_exit_review",
+        _l("Exit review: %(account)s meets the exit criteria", account=sponsorship.account.name),
+        sponsorship,
+    )
+
+
+def keep(actor, sponsorship: Sponsorship, now: datetime) -> None:
+    """Reviewed: the sponsorship continues."""
+    if sponsorship.status != SponsorshipStatus.EXIT_REVIEW:
+        raise NotAllowedNow(_l("Only a sponsorship in exit review can be continued."))
+    sponsorship.status = SponsorshipStatus.ACTIVE
+    _audit(actor, sponsorship, "continue", {"status": ["exit_review", "active"]})
+    _timeline(sponsorship, "sponsorship_continued", actor, at=now)
+    db.session.flush()
+
+
+def end(
+    actor, sponsorship: Sponsorship, *, reason: ExitReason, note: str, exit_on: date, now: datetime
+) -> None:
+    """Exit the program (from active or exit review) with a reason."""
+    if sponsorship.status not in IN_PROGRAM:
+        raise NotAllowedNow(_l("Only an active sponsorship can end."))
+    if reason == ExitReason.OTHER and not note.strip():
+        raise NotAllowedNow(_l("Say why the sponsorship ends."))
+    old = sponsorship.status.value
+    sponsorship.status = SponsorshipStatus.EXITED
+    sponsorship.exit_reason, sponsorship.exit_note, sponsorship.exit_on = reason, note, exit_on
+    changes = audit.pending_changes(sponsorship, SPONSORSHIP_FIELDS)
+    changes["status"] = [old, "exited"]
+    _audit(actor, sponsorship, "exit", changes)
+    _timeline(sponsorship, "sponsorship_exited", actor, at=now, reason=reason.value)
+    db.session.flush()
+
+
+def reassign(actor, sponsorship: Sponsorship, sponsor: User, now: datetime) -> None:
+    """A new sponsor (e.g. the old one left); the same eligibility rules apply."""
+    if sponsorship.status not in IN_PROGRAM:
+        raise NotAllowedNow(_l("Only an active sponsorship has a sponsor to change."))
+    problems = sponsor_problems(sponsor, ignore=sponsorship)
+    if problems:
+        raise SponsorNotEligible(problems)
+    old = sponsorship.sponsor_id
+    sponsorship.sponsor_id = sponsor.id
+    _audit(actor, sponsorship, "reassign", {"sponsor_id": [old, sponsor.id]})
+    _timeline(sponsorship, "sponsorship_reassigned", actor, at=now, sponsor=sponsor.name)
+    _tell(
+        [sponsor],
+        "sponsorship_started",
+        _l(
+            "%(sponsor)s now sponsors %(account)s",
+            sponsor=sponsor.name,
+            account=sponsorship.account.name,
+        ),
+        sponsorship,
+    )
+    db.session.flush()
+
+
+def sponsorships_of(user: User) -> list[Sponsorship]:
+    return list(
+        db.session.scalars(
+            sa.select(Sponsorship).where(
+                Sponsorship.sponsor_id == user.id, Sponsorship.status.in_(IN_PROGRAM)
+            )
+        )
+    )
+
+
+def sponsor_deactivated(actor, user: User) -> list[Sponsorship]:
+    """Tell admins which sponsorships lost their sponsor, so none is left silently."""
+    orphaned = sponsorships_of(user)
+    if orphaned:
+        names = ", ".join(s.account.name for s in orphaned)
+        notify(
+            program_admins(),
+            kind="sponsor_deactivated",
+            subject=str(
+                _l(
+                    "%(name)s was deactivated: reassign the sponsorships of %(accounts)s",
+                    name=user.name,
+                    accounts=names,
+                )
+            )[:300],
+            body=str(_l("Sponsorships to reassign: %(accounts)s", accounts=names)),
+            link=f"/sponsorships/?sponsor={user.id}",
+        )
+    return orphaned
+
+
+def tick(actor, task: SponsorshipTask, done: bool, now: datetime) -> None:
+    task.done_at, task.done_by_id = (now, actor.id) if done else (None, None)
+    sponsorship = db.session.get(Sponsorship, task.sponsorship_id)
+    _audit(actor, sponsorship, "checklist", {"task": [None, task.text], "done": [not done, done]})
+    db.session.flush()
+
+
+def add_objective(actor, sponsorship: Sponsorship, values: dict) -> Objective:
+    objective = Objective(sponsorship_id=sponsorship.id, **values)
+    db.session.add(objective)
+    db.session.flush()
+    _audit(
+        actor,
+        sponsorship,
+        "objective",
+        audit.snapshot(objective, ("text", "metric", "target", "due_on", "status")),
+    )
+    return objective
+
+
+def set_objective_status(actor, objective: Objective, status: ObjectiveStatus) -> None:
+    old = objective.status
+    objective.status = status
+    sponsorship = db.session.get(Sponsorship, objective.sponsorship_id)
+    _audit(
+        actor,
+        sponsorship,
+        "objective",
+        {"objective": [None, objective.text], "status": [old.value, status.value]},
+    )
+    db.session.flush()
+
+
+def record_training(actor, user: User, module: str, completed_on: date) -> TrainingRecord:
+    existing = db.session.scalar(
+        sa.select(TrainingRecord).where(
+            TrainingRecord.user_id == user.id, TrainingRecord.module == module
+        )
+    )
+    if existing:
+        raise NotAllowedNow(
+            _l("%(module)s is already recorded for %(name)s.", module=module, name=user.name)
+        )
+    record = TrainingRecord(
+        user_id=user.id, module=module, completed_on=completed_on, recorded_by_id=actor.id
+    )
+    db.session.add(record)
+    db.session.flush()
+    audit.record(
+        actor,
+        "user",
+        user.id,
+        "training",
+        changes={"module": [None, module], "completed_on": [None, completed_on.isoformat()]},
+        summary=user.email,
+    )
+    return record
+
+
+def rules_text(criteria) -> list[dict]:
+    from app.sponsorship.criteria import describe
+
+    return [{"id": c.id, "kind": c.kind.value, "text": str(describe(c))} for c in criteria]
+
+
+def run_review(now: datetime, today: date, actor=None) -> dict:
+    """The eligibility review: sponsored accounts meeting the exit rules go to exit review;
+    admins are told how many candidates meet the entry rules. The caller commits."""
+    from app.sponsorship.criteria import evaluate
+    from app.sponsorship.models import CriterionSide
+
+    exits = evaluate(CriterionSide.EXIT, today=today, now=now)
+    by_account = {m.account_id: m for m in exits}
+    moved = 0
+    if by_account:
+        active = db.session.scalars(
+            sa.select(Sponsorship).where(
+                Sponsorship.account_id.in_(list(by_account)),
+                Sponsorship.status == SponsorshipStatus.ACTIVE,
+            )
+        )
+        for sponsorship in active:
+            to_exit_review(
+                sponsorship, rules_text(by_account[sponsorship.account_id].criteria), now, actor
+            )
+            moved += 1
+    candidates = evaluate(CriterionSide.ENTRY, today=today, now=now)
+    if candidates or moved:
+        notify(
+            program_admins(),
+            kind="eligibility_review",
+            subject=str(
+                _l(
+                    "Eligibility review: %(c)d candidates, %(m)d moved to exit review",
+                    c=len(candidates),
+                    m=moved,
+                )
+            ),
+            body=str(_l("Open the eligibility review to nominate candidates and review exits.")),
+            link="/sponsorships/eligibility",
+        )
+    db.session.flush()
+    return {"candidates": len(candidates), "moved": moved}

@@ -1,0 +1,458 @@
+"""Sponsorship pages: list, eligibility review, nomination, the sponsorship page and its
+actions, program results, executives' training."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.accounts.models import Account
+from app.audit.services import history_for
+from app.auth.forms import ConfirmForm
+from app.auth.models import Role, User, UserRole
+from app.auth.permissions import (
+    can_decide_sponsorship,
+    can_nominate,
+    can_plan_sponsorship,
+    can_record_training,
+    can_steward_sponsorship,
+    require,
+)
+from app.extensions import db
+from app.models import DomainError, utcnow
+from app.sponsorship import bp, results, services
+from app.sponsorship.forms import (
+    ApproveForm,
+    DeclineForm,
+    ExitForm,
+    NominationForm,
+    ObjectiveForm,
+    ObjectiveStatusForm,
+    ReassignForm,
+    TrainingForm,
+)
+from app.sponsorship.labels import SPONSORSHIP_STATUS_LABELS
+from app.sponsorship.models import (
+    IN_PROGRAM,
+    OPEN_SPONSORSHIP,
+    CriterionSide,
+    ExitReason,
+    Objective,
+    ObjectiveStatus,
+    Sponsorship,
+    SponsorshipStatus,
+    SponsorshipTask,
+    TrainingRecord,
+)
+
+
+def _executives() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.active.is_(True), User.role_rows.any(UserRole.role == Role.EXECUTIVE))
+            .order_by(User.name)
+        )
+    )
+
+
+def _sponsor_choices(form) -> None:
+    form.sponsor_id.choices = [("", "—")] + [(str(u.id), u.name) for u in _executives()]
+
+
+def _load(sponsorship_id: int) -> Sponsorship:
+    stmt = (
+        sa.select(Sponsorship)
+        .where(Sponsorship.id == sponsorship_id)
+        .options(
+            joinedload(Sponsorship.sponsor),
+            selectinload(Sponsorship.tasks),
+            selectinload(Sponsorship.objectives),
+        )
+    )
+    return db.session.scalar(stmt) or abort(404)
+
+
+def _back(sponsorship: Sponsorship):
+    return redirect(url_for("sponsorship.show", sponsorship_id=sponsorship.id))
+
+
+@bp.get("/")
+@login_required
+def index():
+    status = request.args.get("status", "open")
+    sponsor = request.args.get("sponsor", type=int)
+    stmt = (
+        sa.select(Sponsorship)
+        .join(Account, Account.id == Sponsorship.account_id)
+        .options(joinedload(Sponsorship.sponsor))
+        .order_by(Account.name, Sponsorship.id)
+    )
+    if status == "open":
+        stmt = stmt.where(Sponsorship.status.in_(OPEN_SPONSORSHIP))
+    elif status in {s.value for s in SponsorshipStatus}:
+        stmt = stmt.where(Sponsorship.status == SponsorshipStatus(status))
+    if sponsor:
+        stmt = stmt.where(Sponsorship.sponsor_id == sponsor)
+    page = db.paginate(stmt, per_page=25, error_out=False)
+    sponsor_user = db.session.get(User, sponsor) if sponsor else None
+    return render_template(
+        "sponsorship/list.html",
+        page=page,
+        status=status,
+        statuses=SPONSORSHIP_STATUS_LABELS,
+        sponsor=sponsor_user,
+        reassign=ReassignForm() if current_user.is_admin else None,
+    )
+
+
+@bp.get("/eligibility")
+@login_required
+def eligibility():
+    from app.sponsorship.criteria import evaluate
+
+    now, today = utcnow(), date.today()
+    matches = evaluate(CriterionSide.ENTRY, today=today, now=now)
+    page_no = max(1, request.args.get("page", 1, type=int))
+    shown = matches[(page_no - 1) * 25 : page_no * 25]
+    accounts = (
+        {
+            a.id: a
+            for a in db.session.scalars(
+                sa.select(Account).where(Account.id.in_([m.account_id for m in shown]))
+            )
+        }
+        if shown
+        else {}
+    )
+    exit_review = db.session.scalars(
+        sa.select(Sponsorship)
+        .where(Sponsorship.status == SponsorshipStatus.EXIT_REVIEW)
+        .options(joinedload(Sponsorship.sponsor))
+    ).all()
+    reasons = {
+        m.account_id: _(
+            "Meets the entry criteria: %(rules)s",
+            rules="; ".join(str(_describe(c)) for c in m.criteria),
+        )
+        for m in shown
+    }
+    return render_template(
+        "sponsorship/eligibility.html",
+        reasons=reasons,
+        matches=shown,
+        total=len(matches),
+        accounts=accounts,
+        page_no=page_no,
+        exit_review=exit_review,
+        describe=_describe,
+        confirm=ConfirmForm(),
+        can_nominate=lambda a: can_nominate(current_user, a),
+    )
+
+
+def _describe(criterion) -> str:
+    from app.sponsorship.criteria import describe
+
+    return describe(criterion)
+
+
+@bp.post("/eligibility/run")
+@login_required
+def run_review():
+    require(current_user.is_admin)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    outcome = services.run_review(utcnow(), date.today(), current_user)
+    db.session.commit()
+    flash(
+        _(
+            "Review done: %(c)d candidates; %(m)d sponsorships moved to exit review.",
+            c=outcome["candidates"],
+            m=outcome["moved"],
+        ),
+        "success",
+    )
+    return redirect(url_for("sponsorship.eligibility"))
+
+
+@bp.route("/nominate/<int:account_id>", methods=["GET", "POST"])
+@login_required
+def nominate(account_id: int):
+    account = db.get_or_404(Account, account_id)
+    require(can_nominate(current_user, account))
+    form = NominationForm()
+    if request.method == "GET" and request.args.get("reason"):
+        form.reason.data = request.args["reason"]
+    if form.validate_on_submit():
+        try:
+            sponsorship = services.nominate(current_user, account, form.reason.data, now=utcnow())
+        except DomainError as error:
+            form.reason.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("%(account)s is nominated for sponsorship.", account=account.name), "success")
+            return _back(sponsorship)
+    status = 422 if form.errors else 200
+    return render_template("sponsorship/nominate.html", form=form, account=account), status
+
+
+@bp.get("/<int:sponsorship_id>")
+@login_required
+def show(sponsorship_id: int):
+    return render_template("sponsorship/show.html", **_context(_load(sponsorship_id)))
+
+
+def _context(sponsorship: Sponsorship, **forms) -> dict:
+    approve = forms.pop("approve_form", None) or ApproveForm(start_on=date.today())
+    _sponsor_choices(approve)
+    reassign = forms.pop("reassign_form", None) or ReassignForm()
+    _sponsor_choices(reassign)
+    context = dict(
+        sponsorship=sponsorship,
+        now_metrics=services.account_metrics(sponsorship.account, utcnow()),
+        can_decide=can_decide_sponsorship(current_user),
+        can_steward=can_steward_sponsorship(current_user, sponsorship),
+        can_plan=can_plan_sponsorship(current_user, sponsorship),
+        approve_form=approve,
+        decline_form=forms.pop("decline_form", None) or DeclineForm(),
+        exit_form=forms.pop("exit_form", None) or ExitForm(exit_on=date.today()),
+        reassign_form=reassign,
+        objective_form=forms.pop("objective_form", None) or ObjectiveForm(),
+        status_form=ObjectiveStatusForm(),
+        confirm=ConfirmForm(),
+        history=history_for("sponsorship", sponsorship.id),
+    )
+    context.update(forms)
+    return context
+
+
+def _failed(sponsorship, name: str, form):
+    return render_template("sponsorship/show.html", **_context(sponsorship, **{name: form})), 422
+
+
+@bp.post("/<int:sponsorship_id>/approve")
+@login_required
+def approve(sponsorship_id: int):
+    sponsorship = _load(sponsorship_id)
+    require(can_decide_sponsorship(current_user))
+    form = ApproveForm()
+    _sponsor_choices(form)
+    if form.validate_on_submit():
+        sponsor = db.session.get(User, int(form.sponsor_id.data))
+        try:
+            services.approve(
+                current_user, sponsorship, sponsor, start_on=form.start_on.data, now=utcnow()
+            )
+        except services.SponsorNotEligible as error:
+            form.sponsor_id.errors.extend(str(p) for p in error.problems)
+        except DomainError as error:
+            form.sponsor_id.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Sponsorship approved: %(name)s is the sponsor.", name=sponsor.name), "success")
+            return _back(sponsorship)
+    return _failed(sponsorship, "approve_form", form)
+
+
+@bp.post("/<int:sponsorship_id>/decline")
+@login_required
+def decline(sponsorship_id: int):
+    sponsorship = _load(sponsorship_id)
+    require(can_decide_sponsorship(current_user))
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            services.decline(current_user, sponsorship, form.decline_reason.data, utcnow())
+        except DomainError as error:
+            form.decline_reason.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Nomination declined."), "success")
+            return _back(sponsorship)
+    return _failed(sponsorship, "decline_form", form)
+
+
+@bp.post("/<int:sponsorship_id>/exit")
+@login_required
+def end(sponsorship_id: int):
+    sponsorship = _load(sponsorship_id)
+    require(can_steward_sponsorship(current_user, sponsorship))
+    form = ExitForm()
+    if form.validate_on_submit():
+        try:
+            services.end(
+                current_user,
+                sponsorship,
+                reason=ExitReason(form.exit_reason.data),
+                note=form.exit_note.data or "",
+                exit_on=form.exit_on.data,
+                now=utcnow(),
+            )
+        except DomainError as error:
+            form.exit_note.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("The sponsorship has ended."), "success")
+            return _back(sponsorship)
+    return _failed(sponsorship, "exit_form", form)
+
+
+@bp.post("/<int:sponsorship_id>/continue")
+@login_required
+def keep(sponsorship_id: int):
+    sponsorship = _load(sponsorship_id)
+    require(can_steward_sponsorship(current_user, sponsorship))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.keep(current_user, sponsorship, utcnow())
+    except DomainError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("The sponsorship continues."), "success")
+    return _back(sponsorship)
+
+
+@bp.post("/<int:sponsorship_id>/sponsor")
+@login_required
+def reassign(sponsorship_id: int):
+    sponsorship = _load(sponsorship_id)
+    require(current_user.is_admin)
+    form = ReassignForm()
+    _sponsor_choices(form)
+    if form.validate_on_submit():
+        try:
+            services.reassign(
+                current_user, sponsorship, db.session.get(User, int(form.sponsor_id.data)), utcnow()
+            )
+        except DomainError as error:
+            form.sponsor_id.errors.extend(getattr(error, "problems", [str(error)]))
+        else:
+            db.session.commit()
+            flash(_("Sponsor changed."), "success")
+            return _back(sponsorship)
+    return _failed(sponsorship, "reassign_form", form)
+
+
+@bp.post("/<int:sponsorship_id>/tasks/<int:task_id>")
+@login_required
+def tick(sponsorship_id: int, task_id: int):
+    sponsorship = _load(sponsorship_id)
+    require(can_steward_sponsorship(current_user, sponsorship))
+    task = db.get_or_404(SponsorshipTask, task_id)
+    if task.sponsorship_id != sponsorship.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.tick(current_user, task, request.form.get("done") == "1", utcnow())
+    db.session.commit()
+    return redirect(url_for("sponsorship.show", sponsorship_id=sponsorship.id) + "#checklist")
+
+
+@bp.post("/<int:sponsorship_id>/objectives")
+@login_required
+def add_objective(sponsorship_id: int):
+    sponsorship = _load(sponsorship_id)
+    require(can_plan_sponsorship(current_user, sponsorship))
+    form = ObjectiveForm()
+    if form.validate_on_submit():
+        services.add_objective(
+            current_user,
+            sponsorship,
+            {
+                "text": form.text.data.strip(),
+                "metric": form.metric.data or "",
+                "target": form.target.data or "",
+                "due_on": form.due_on.data,
+            },
+        )
+        db.session.commit()
+        flash(_("Objective added."), "success")
+        return redirect(url_for("sponsorship.show", sponsorship_id=sponsorship.id) + "#plan")
+    return _failed(sponsorship, "objective_form", form)
+
+
+@bp.post("/<int:sponsorship_id>/objectives/<int:objective_id>")
+@login_required
+def objective_status(sponsorship_id: int, objective_id: int):
+    sponsorship = _load(sponsorship_id)
+    require(can_plan_sponsorship(current_user, sponsorship))
+    objective = db.get_or_404(Objective, objective_id)
+    if objective.sponsorship_id != sponsorship.id:
+        abort(404)
+    form = ObjectiveStatusForm()
+    if form.validate_on_submit():
+        services.set_objective_status(current_user, objective, ObjectiveStatus(form.status.data))
+        db.session.commit()
+    else:
+        flash(_("Pick a status from the list."), "error")
+    return redirect(url_for("sponsorship.show", sponsorship_id=sponsorship.id) + "#plan")
+
+
+@bp.get("/results")
+@login_required
+def program_results():
+    return render_template(
+        "sponsorship/results.html", report=results.program_results(utcnow(), date.today())
+    )
+
+
+@bp.get("/executives/<int:user_id>")
+@login_required
+def executive(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if Role.EXECUTIVE not in user.roles:
+        abort(404)
+    form = TrainingForm(completed_on=date.today())
+    settings = services.program()
+    form.module.choices = [(m, m) for m in settings.required_modules]
+    return _executive_page(user, form), 200
+
+
+def _executive_page(user, form):
+    records = db.session.scalars(
+        sa.select(TrainingRecord)
+        .where(TrainingRecord.user_id == user.id)
+        .order_by(TrainingRecord.completed_on)
+    ).all()
+    sponsorships = db.session.scalars(
+        sa.select(Sponsorship).where(
+            Sponsorship.sponsor_id == user.id, Sponsorship.status.in_(IN_PROGRAM)
+        )
+    ).all()
+    return render_template(
+        "sponsorship/executive.html",
+        executive=user,
+        records=records,
+        form=form,
+        missing=services.missing_modules(user),
+        problems=services.sponsor_problems(user),
+        sponsorships=sponsorships,
+        can_record=can_record_training(current_user, user),
+    )
+
+
+@bp.post("/executives/<int:user_id>/training")
+@login_required
+def record_training(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if Role.EXECUTIVE not in user.roles:
+        abort(404)
+    require(can_record_training(current_user, user))
+    form = TrainingForm()
+    form.module.choices = [(m, m) for m in services.program().required_modules]
+    if form.validate_on_submit():
+        try:
+            services.record_training(current_user, user, form.module.data, form.completed_on.data)
+        except DomainError as error:
+            form.module.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Training recorded."), "success")
+            return redirect(url_for("sponsorship.executive", user_id=user.id))
+    return _executive_page(user, form), 422
