@@ -46,6 +46,24 @@ def enum_label(value, field: str) -> str:
     return str(value)
 
 
+def audit_value(value, field: str) -> str:
+    """A value as the audit history shows it: labels for enums, Yes/No, local date-times."""
+    from flask_babel import gettext
+
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, list):
+        return ", ".join(audit_value(v, field) for v in value)
+    if isinstance(value, str) and field.endswith("_at"):
+        from datetime import datetime
+
+        try:
+            return format_datetime(datetime.fromisoformat(value), "short")
+        except ValueError:
+            return value
+    return enum_label(value, field)
+
+
 def entity_label(entity_type: str) -> str:
     return str(ENTITY_LABELS.get(entity_type, entity_type.replace("_", " ")))
 
@@ -179,6 +197,7 @@ def register(app: Flask) -> None:
         money=money,
         label=label,
         enum_label=enum_label,
+        audit_value=audit_value,
         entity_label=entity_label,
         date=lambda d, fmt="medium": format_date(d, fmt) if d else "",
         datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",

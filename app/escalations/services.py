@@ -124,7 +124,7 @@ def stakeholders(escalation: Escalation) -> list[User]:
                 User.active.is_(True), User.role_rows.any(UserRole.role == Role.EXECUTIVE)
             )
         ).all()
-    return people
+    return [p for p in people if p is not None]
 
 
 MESSAGES = {
@@ -395,7 +395,12 @@ def acknowledge(actor, handoff: Handoff, now: datetime) -> None:
         )
     handoff.acknowledged_at, handoff.acknowledged_by_id = now, actor.id
     escalation = handoff.escalation
-    _audit(actor, escalation, "handoff_ack", {"handoff": [None, handoff.id]})
+    _audit(
+        actor,
+        escalation,
+        "handoff_ack",
+        {"acknowledged_by": [None, actor.email], "level": [None, handoff.to_level.value]},
+    )
     _timeline(escalation, "handoff_ack", actor, at=now, level=handoff.to_level.value)
     db.session.flush()
 

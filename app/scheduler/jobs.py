@@ -48,10 +48,27 @@ def handoff_check(now: datetime) -> int:
     return flag_overdue_handoffs(now)
 
 
+def eligibility_review(now: datetime) -> dict:
+    """Daily: move sponsorships meeting the exit rules to exit review; tell the admins."""
+    from app.extensions import db
+    from app.sponsorship.services import run_review
+
+    outcome = run_review(now, now.astimezone(_local_zone()).date())
+    db.session.commit()
+    return outcome
+
+
+def _local_zone():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
 JOBS: dict[str, Job] = {
     "sla_sweep": Job("SCHEDULER_SLA_SWEEP_SECONDS", sla_sweep),
     "outbox": Job("SCHEDULER_OUTBOX_SECONDS", outbox),
     "handoff_check": Job("SCHEDULER_HANDOFF_SECONDS", handoff_check),
+    "eligibility_review": Job("SCHEDULER_ELIGIBILITY_SECONDS", eligibility_review),
 }
 
 
