@@ -158,6 +158,7 @@ ACTION_LABELS.update(
 FIELD_LABELS.update(
     {
         "owner": _l("Owner"),
+        "acknowledged_by": _l("Acknowledged by"),
         "widespread_issue": _l("Widespread issue"),
         "accounts": _l("Accounts"),
         "approved": _l("Approved"),
