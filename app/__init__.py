@@ -39,6 +39,8 @@ def configure_logging(app: Flask) -> None:
 
 
 def select_locale() -> str | None:
+    if not has_request_context():  # CLI and scheduler: the default, unless forced per user
+        return None
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     from flask import current_app

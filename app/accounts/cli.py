@@ -208,6 +208,9 @@ def seed_demo_command():
     from app.escalations.demo import seed as seed_escalations
 
     escalations = seed_escalations(users)
+    from app.sponsorship.demo import seed as seed_sponsorship
+
+    seed_sponsorship(users)
     db.session.commit()
     click.echo(
         f"demo data: {len(users)} users, {created} new accounts, {escalations} new escalations "
