@@ -65,7 +65,9 @@ def test_seed_demo_is_believable_and_idempotent(app):
 
 
 def test_seed_bench_loads_the_requested_number(app):
-    result = app.test_cli_runner().invoke(args=["seed-bench", "--accounts", "30"])
+    result = app.test_cli_runner().invoke(
+        args=["seed-bench", "--accounts", "30", "--escalations", "40"]
+    )
     assert result.exit_code == 0, result.output
     _users, accounts, contacts, health = counts(app)
     assert (accounts, contacts, health) == (30, 60, 150)
