@@ -379,3 +379,16 @@ def test_sponsorship_page_query_count_does_not_grow(app, client, people, account
             due_on=(date.today() + timedelta(days=n)).isoformat(),
         )
     assert client.get(f"/sponsorships/{sid}").headers["X-SQL-Queries"] == before
+
+
+def test_one_click_nomination_from_the_review_carries_the_rules_as_reason(
+    app, client, people, account
+):
+    login(client, app, people["csm"])
+    html = client.get("/sponsorships/eligibility").get_data(as_text=True)
+    reason = re.search(r'name="reason" value="([^"]+)"', html).group(1)
+    assert reason.startswith("Meets the entry criteria: ")
+    response = post(client, f"/sponsorships/nominate/{account}", reason=reason)
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.scalars(sa.select(Sponsorship.nomination_reason)).one() == reason
