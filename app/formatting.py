@@ -187,6 +187,10 @@ def percent(value) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
 
 
+def percent_change(value) -> str:
+    return "—" if value is None else f"{value * 100:+.1f}%"
+
+
 def one_decimal(value) -> str:
     return "—" if value is None else f"{value:+.1f}" if value else "0.0"
 
@@ -209,6 +213,7 @@ def register(app: Flask) -> None:
         signed=signed,
         percent=percent,
         one_decimal=one_decimal,
+        percent_change=percent_change,
         duration_minutes=duration_minutes,
         now=utcnow,
         field_label=field_label,

@@ -392,3 +392,25 @@ def test_one_click_nomination_from_the_review_carries_the_rules_as_reason(
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalars(sa.select(Sponsorship.nomination_reason)).one() == reason
+
+
+def test_results_show_arr_and_health_change_over_a_year(app, client, people, make_account):
+    from datetime import UTC, datetime
+
+    from app.accounts.models import ArrEntry, HealthScoreEntry
+
+    grown = make_account(name="Grown KK", arr_minor=1_200_000, health_score=80)
+    shrunk = make_account(name="Shrunk KK", arr_minor=900_000, health_score=50)
+    then = datetime.now(UTC) - timedelta(days=400)
+    with app.app_context():
+        for account_id, arr, health in ((grown, 1_000_000, 60), (shrunk, 1_000_000, 70)):
+            db.session.add(
+                ArrEntry(account_id=account_id, arr_minor=arr, currency="JPY", recorded_at=then)
+            )
+            db.session.add(HealthScoreEntry(account_id=account_id, score=health, recorded_at=then))
+        db.session.commit()
+    login(client, app, people["manager"])
+    html = client.get("/sponsorships/results").get_data(as_text=True)
+    # Neither is sponsored: (+20% - 10%) / 2 = +5.0%; health (+20 - 20) / 2 = 0.0
+    row = re.search(r"ARR change over the last year.*?</tr>", html, re.S).group(0)
+    assert "+5.0%" in row

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from app.accounts import services
 from app.accounts.models import (
     Account,
+    ArrEntry,
     Channel,
     Contact,
     ContactRole,
@@ -180,6 +181,24 @@ def seed_demo_command():
             },
         )
         _health_history(rng, account, now, csm)
+        # A year and a month ago, so that the program results can show a year's change.
+        year_ago = now - timedelta(days=395)
+        db.session.add(
+            ArrEntry(
+                account_id=account.id,
+                currency=currency,
+                recorded_at=year_ago,
+                arr_minor=int(account.arr_minor * rng.uniform(0.8, 1.1)),
+            )
+        )
+        db.session.add(
+            HealthScoreEntry(
+                account_id=account.id,
+                score=rng.randint(40, 85),
+                recorded_at=year_ago,
+                recorded_by_id=csm.id,
+            )
+        )
         japanese = currency == "JPY"
         people, titles = (JA_PEOPLE, JA_TITLES) if japanese else (EN_PEOPLE, EN_TITLES)
         for n, role in enumerate(

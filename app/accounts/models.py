@@ -138,6 +138,21 @@ class HealthScoreEntry(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
+class ArrEntry(db.Model):
+    """The account's ARR from a date on; the series answers "ARR a year ago" for reports."""
+
+    __tablename__ = "arr_entries"
+    __table_args__ = (sa.Index("ix_arr_entries_account", "account_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+    arr_minor: Mapped[int] = mapped_column(sa.BigInteger, nullable=False)
+    currency: Mapped[str] = mapped_column(sa.String(3), nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
 class TimelineKind(enum.Enum):
     CREATED = "created"
     HEALTH_CHANGE = "health_change"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased, joinedload
 from app.accounts.labels import HEALTH_BANDS
 from app.accounts.models import (
     Account,
+    ArrEntry,
     Contact,
     HealthScoreEntry,
     LifecycleStatus,
@@ -97,6 +98,13 @@ def _owners_by_name(changes: dict) -> dict:
     return audit.name_users(changes, ("csm_owner_id", "ae_owner_id"))
 
 
+def _arr_recorded(account: Account, old: tuple | None) -> None:
+    if old != (account.arr_minor, account.currency):
+        db.session.add(
+            ArrEntry(account_id=account.id, arr_minor=account.arr_minor, currency=account.currency)
+        )
+
+
 def create_account(actor, values: dict) -> Account:
     """A new account with its first health entry and timeline event; audited."""
     if domain_taken(values["domain"]):
@@ -115,6 +123,7 @@ def create_account(actor, values: dict) -> Account:
     )
     add_timeline(account.id, TimelineKind.CREATED, f"Account created: {account.name}", actor)
     _health_recorded(account, None, actor)
+    _arr_recorded(account, None)
     db.session.flush()
     return account
 
@@ -124,6 +133,7 @@ def update_account(actor, account: Account, values: dict) -> Account:
     if "domain" in values and domain_taken(values["domain"], except_id=account.id):
         raise DomainTaken(values["domain"])
     old_health, old_status = account.health_score, account.status
+    old_arr = (account.arr_minor, account.currency)
     for name, value in values.items():
         setattr(account, name, value)
     changes = _owners_by_name(audit.pending_changes(account, ACCOUNT_FIELDS))
@@ -139,6 +149,7 @@ def update_account(actor, account: Account, values: dict) -> Account:
         summary=account.name,
     )
     _health_recorded(account, old_health, actor)
+    _arr_recorded(account, old_arr)
     if account.status != old_status:
         add_timeline(
             account.id,

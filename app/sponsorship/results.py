@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.accounts.models import Account, HealthScoreEntry, LifecycleStatus
+from app.accounts.models import Account, ArrEntry, HealthScoreEntry, LifecycleStatus
 from app.escalations.models import Escalation
 from app.extensions import db
 from app.sponsorship.models import IN_PROGRAM, Sponsorship, SponsorshipStatus
@@ -25,6 +25,21 @@ def _health_a_year_ago(now: datetime):
     )
 
 
+def _arr_a_year_ago(now: datetime):
+    """The account's ARR a year ago, when the currency was the same as today's."""
+    return (
+        sa.select(ArrEntry.arr_minor)
+        .where(
+            ArrEntry.account_id == Account.id,
+            ArrEntry.recorded_at <= now - YEAR,
+            ArrEntry.currency == Account.currency,
+        )
+        .order_by(ArrEntry.recorded_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def program_results(now: datetime, today: date) -> dict:
     """Renewal rate, health change over a year, escalations per account, per group; change
     since entry for sponsored accounts; counts by status; average time in the program."""
@@ -39,6 +54,9 @@ def program_results(now: datetime, today: date) -> dict:
     )
     renewal_due = Account.renewal_date.between(today - YEAR, today)
     health_then = _health_a_year_ago(now)
+    arr_then = _arr_a_year_ago(now)
+    # Relative change, so accounts in different currencies can be averaged together.
+    arr_change = (Account.arr_minor - arr_then) * 1.0 / sa.func.nullif(arr_then, 0)
     rows = db.session.execute(
         sa.select(
             group.label("grp"),
@@ -50,16 +68,18 @@ def program_results(now: datetime, today: date) -> dict:
             sa.func.avg(Account.health_score - health_then),
             sa.func.avg(escalations_year),
             sa.func.count(Account.id).filter(Account.status == LifecycleStatus.CHURNED),
+            sa.func.avg(arr_change),
         ).group_by(group)
     ).all()
     groups = {}
-    for grp, accounts, due, renewed, health_change, escalations, churned in rows:
+    for grp, accounts, due, renewed, health_change, escalations, churned, arr in rows:
         groups[grp] = {
             "accounts": accounts,
             "renewal_rate": (renewed / due) if due else None,
             "health_change": float(health_change) if health_change is not None else None,
             "escalations_per_account": float(escalations or 0),
             "churned": churned,
+            "arr_change": float(arr) if arr is not None else None,
         }
     return {
         "groups": groups,
