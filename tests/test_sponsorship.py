@@ -173,7 +173,10 @@ def test_approval_needs_an_executive_with_training_and_capacity(
     full = post(
         decider, f"/sponsorships/{sid}/approve", sponsor_id=str(people["exec"]), start_on=today
     )
-    assert "Kenji Exec already sponsors 1 accounts" in full.get_data(as_text=True)
+    assert (
+        "Kenji Exec has reached the program&#39;s limit of active sponsorships (1)."
+        in full.get_data(as_text=True)
+    )
     with app.app_context():
         db.session.get(ProgramSettings, 1).max_active_per_executive = 5
         db.session.commit()

@@ -204,7 +204,7 @@ def set_user_active(user_id: int):
     if orphaned:
         flash(
             _(
-                "%(name)s sponsors %(n)d accounts: reassign them now.",
+                "Reassign the sponsorships of %(name)s now (%(n)d).",
                 name=user.name,
                 n=len(orphaned),
             ),

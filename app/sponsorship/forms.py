@@ -98,6 +98,9 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+COMBINATIONS = [("any", _l("Any rule is enough")), ("all", _l("Every rule must be met"))]
+
+
 class ProgramForm(FlaskForm):
     version = HiddenField()
     purpose = TextAreaField(_l("Why the program exists"), validators=[InputRequired()])
@@ -128,15 +131,11 @@ class ProgramForm(FlaskForm):
         _l("Maximum active sponsorships per executive"),
         validators=[InputRequired(), NumberRange(min=1, max=100)],
     )
-    auto_nominate = BooleanField(_l("An executive escalation nominates the account"))
-    entry_combination = SelectField(
-        _l("Entry: the account must meet"),
-        choices=[("any", _l("any rule")), ("all", _l("every rule"))],
+    auto_nominate = BooleanField(
+        _l("Nominate the account automatically when an executive escalation is raised")
     )
-    exit_combination = SelectField(
-        _l("Exit: the account must meet"),
-        choices=[("any", _l("any rule")), ("all", _l("every rule"))],
-    )
+    entry_combination = SelectField(_l("How entry rules combine"), choices=COMBINATIONS)
+    exit_combination = SelectField(_l("How exit rules combine"), choices=COMBINATIONS)
     submit = SubmitField(_l("Save program"))
 
     def lines(self, name: str) -> list[str]:

@@ -185,7 +185,7 @@ def sponsor_problems(
     if load >= settings.max_active_per_executive:
         problems.append(
             _l(
-                "%(name)s already sponsors %(n)d accounts, the program's limit.",
+                "%(name)s has reached the program's limit of active sponsorships (%(n)d).",
                 name=user.name,
                 n=load,
             )
@@ -313,7 +313,7 @@ def end(
 ) -> None:
     """Exit the program (from active or exit review) with a reason."""
     if sponsorship.status not in IN_PROGRAM:
-        raise NotAllowedNow(_l("Only an active sponsorship can end."))
+        raise NotAllowedNow(_l("Only an active sponsorship or one in exit review can end."))
     if reason == ExitReason.OTHER and not note.strip():
         raise NotAllowedNow(_l("Say why the sponsorship ends."))
     old = sponsorship.status.value
@@ -329,7 +329,9 @@ def end(
 def reassign(actor, sponsorship: Sponsorship, sponsor: User, now: datetime) -> None:
     """A new sponsor (e.g. the old one left); the same eligibility rules apply."""
     if sponsorship.status not in IN_PROGRAM:
-        raise NotAllowedNow(_l("Only an active sponsorship has a sponsor to change."))
+        raise NotAllowedNow(
+            _l("Only an active sponsorship or one in exit review has a sponsor to change.")
+        )
     problems = sponsor_problems(sponsor, ignore=sponsorship)
     if problems:
         raise SponsorNotEligible(problems)
@@ -474,7 +476,7 @@ def run_review(now: datetime, today: date, actor=None) -> dict:
             kind="eligibility_review",
             subject=str(
                 _l(
-                    "Eligibility review: %(c)d candidates, %(m)d moved to exit review",
+                    "Eligibility review: candidates %(c)d, moved to exit review %(m)d",
                     c=len(candidates),
                     m=moved,
                 )

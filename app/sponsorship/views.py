@@ -170,7 +170,7 @@ def run_review():
     db.session.commit()
     flash(
         _(
-            "Review done: %(c)d candidates; %(m)d sponsorships moved to exit review.",
+            "Review done. Candidates: %(c)d. Moved to exit review: %(m)d.",
             c=outcome["candidates"],
             m=outcome["moved"],
         ),
