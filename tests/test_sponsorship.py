@@ -417,3 +417,27 @@ def test_results_show_arr_and_health_change_over_a_year(app, client, people, mak
     # Neither is sponsored: (+20% - 10%) / 2 = +5.0%; health (+20 - 20) / 2 = 0.0
     row = re.search(r"ARR change over the last year.*?</tr>", html, re.S).group(0)
     assert "+5.0%" in row
+
+
+def test_the_sponsor_hears_about_escalations_on_their_account(app, client, people, account):
+    active_sponsorship(app, client, people, account)
+    token = csrf_token(client, f"/escalations/new?account_id={account}")
+    client.post(
+        "/escalations/new",
+        data={
+            "account_id": str(account),
+            "title": "Outage",
+            "description": "Down since noon",
+            "channel": "phone",
+            "category": "technical",
+            "severity": "critical",
+            "tags": "",
+            "confirmed": "1",
+            "csrf_token": token,
+        },
+    )
+    with app.app_context():
+        told = set(
+            db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == "raised"))
+        )
+    assert people["exec"] in told

@@ -110,11 +110,19 @@ def refresh_executive(escalation: Escalation) -> None:
 
 
 def stakeholders(escalation: Escalation) -> list[User]:
-    """Who hears about it: the account's CSM and AE, the owner, watchers, and for executive
-    escalations every executive."""
+    """Who hears about it: the account's CSM and AE, its executive sponsor, the owner,
+    watchers, and for executive escalations every executive."""
+    from app.sponsorship.models import IN_PROGRAM, Sponsorship
+
+    sponsor = db.session.scalar(
+        sa.select(User)
+        .join(Sponsorship, Sponsorship.sponsor_id == User.id)
+        .where(Sponsorship.account_id == escalation.account_id, Sponsorship.status.in_(IN_PROGRAM))
+    )
     people = [
         escalation.account.csm_owner,
         escalation.account.ae_owner,
+        sponsor,
         escalation.owner,
         *escalation.watchers,
     ]
