@@ -70,3 +70,9 @@ def enum_column(enum_cls: type[enum.Enum], name: str, **kwargs):
 
 class DomainError(Exception):
     """A rule of the domain refused a change; the message is shown to the user."""
+
+
+def contains(column, text: str):
+    """Case-insensitive "column contains text", with % and _ in the text taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")

@@ -21,7 +21,7 @@ from app.accounts.models import (
 from app.audit import services as audit
 from app.auth.models import User
 from app.extensions import db
-from app.models import DomainError, utcnow
+from app.models import DomainError, contains, utcnow
 
 ACCOUNT_FIELDS = (
     "name",
@@ -324,12 +324,8 @@ def filtered_accounts(filters: AccountFilters, user, today: date):
     """The select statement for the account list and its CSV export; all filtering in SQL."""
     stmt = sa.select(Account)
     if filters.q:
-        escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
         stmt = stmt.where(
-            sa.or_(
-                Account.name.ilike(pattern, escape="\\"), Account.domain.ilike(pattern, escape="\\")
-            )
+            sa.or_(contains(Account.name, filters.q), contains(Account.domain, filters.q))
         )
     if filters.tier:
         stmt = stmt.where(Account.tier == Tier(filters.tier))

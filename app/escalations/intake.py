@@ -20,6 +20,7 @@ from app.escalations.models import (
 from app.escalations.threats import ThreatSuggestion, suggest
 from app.extensions import db
 from app.formatting import from_minor_units, local_time, to_minor_units
+from app.models import contains
 
 MAX_ACCOUNT_CHOICES = 500
 
@@ -53,15 +54,9 @@ def search_accounts(q: str, user, limit: int = 20) -> list[Account]:
     """Accounts matching a name or domain fragment, for picking the escalation's account."""
     if not q:
         return []
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
     stmt = (
         sa.select(Account)
-        .where(
-            sa.or_(
-                Account.name.ilike(pattern, escape="\\"), Account.domain.ilike(pattern, escape="\\")
-            )
-        )
+        .where(sa.or_(contains(Account.name, q), contains(Account.domain, q)))
         .order_by(Account.name)
         .limit(limit)
     )

@@ -20,6 +20,7 @@ from app.escalations.models import (
     widespread_accounts,
 )
 from app.extensions import db
+from app.models import contains
 
 SORTS = ("newest", "oldest", "severity", "update_due")
 SEVERITY_ORDER = sa.case({s.value: i for i, s in enumerate(Severity)}, value=Escalation.severity)
@@ -110,8 +111,7 @@ def filtered_escalations(filters: EscalationFilters, user, now: datetime):
             )
         )
     if filters.q:
-        escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Escalation.title.ilike(f"%{escaped}%", escape="\\"))
+        stmt = stmt.where(contains(Escalation.title, filters.q))
     if filters.severity:
         stmt = stmt.where(Escalation.severity == Severity(filters.severity))
     if filters.level:
