@@ -150,6 +150,15 @@ def local_time(moment):
     return moment.astimezone(zone).replace(tzinfo=None)
 
 
+def local_today():
+    """Today's date in the app's timezone (not the server's)."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app
+
+    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def sparkline_points(scores: list[int], width: int = 120, height: int = 28) -> str:
     """SVG polyline points for a series of 0-100 scores, oldest first."""
     if not scores:

@@ -194,6 +194,11 @@ def test_approval_needs_an_executive_with_training_and_capacity(
         assert sponsorship.baseline["health"] == 40
         assert sponsorship.baseline["arr_minor"] == 500_000_000
         assert len(sponsorship.tasks) == 4
+        approval = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "approve")
+        ).one()
+        assert approval.changes["status"] == ["nominated", "active"]
+        assert approval.changes["planned_end_on"] == [None, "2027-11-22"]
     page = client.get(f"/sponsorships/{sid}").get_data(as_text=True)
     assert "Baseline and today" in page and "Kenji Exec" in page
 

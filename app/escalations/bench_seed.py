@@ -53,7 +53,7 @@ EXECUTIVE_SHARE = 0.05
 SEED = 20_261_122
 OFFICE_DAY_MINUTES = 540  # a business day of the default office calendars (09:00-18:00)
 SWEEP_EVERY = timedelta(minutes=1)
-# Core inserts: the ORM's bulk insert splits a batch by which values are None.
+# Core inserts: the ORM's bulk insert splits a batch wherever a different set of values is None.
 ESCALATIONS = Escalation.__table__
 
 SEVERITIES = {Severity.CRITICAL: 2, Severity.HIGH: 15, Severity.MEDIUM: 45, Severity.LOW: 38}
@@ -169,7 +169,7 @@ def _swept(moment: datetime, anchor: datetime) -> datetime:
 
 
 class _Book:
-    """Generates one batch of escalations and their rows; ids come back from the insert."""
+    """Generates batches of escalations with the rows that hang off them, and writes them."""
 
     def __init__(self, users: dict[str, User], anchor: datetime):
         self.anchor = anchor
@@ -436,14 +436,13 @@ class _Book:
 
     def write(self, batch: dict) -> dict:
         rows, extras = batch["rows"], batch["extras"]
-        ids = (
-            db.session.execute(
-                sa.insert(ESCALATIONS).returning(ESCALATIONS.c.id, sort_by_parameter_order=True),
-                rows,
-            )
-            .scalars()
-            .all()
-        )
+        # Ids are given, not returned: an executemany is several times faster than an insert
+        # with RETURNING, and nothing else writes to the bench book meanwhile.
+        first = (db.session.scalar(sa.select(sa.func.max(ESCALATIONS.c.id))) or 0) + 1
+        ids = range(first, first + len(rows))
+        for escalation_id, row in zip(ids, rows, strict=True):
+            row["id"] = escalation_id
+        db.session.execute(sa.insert(ESCALATIONS), rows)
         clocks, updates, handoffs, pauses, tags, watchers = [], [], [], [], [], []
         manager = self.user_ids["manager@demo.test"]
         for escalation_id, row, extra in zip(ids, rows, extras, strict=True):
@@ -540,6 +539,14 @@ def seed(users: dict[str, User], count: int, *, anchor: datetime | None = None) 
         if time.monotonic() >= next_report or stop == count:
             next_report = time.monotonic() + 10
             click.echo(f"  escalations: {stop:,} / {count:,} ({time.monotonic() - started:.0f} s)")
+    if db.engine.dialect.name == "postgresql":  # the ids were given: move the sequence on
+        db.session.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('escalations', 'id'), max(id))"
+                " FROM escalations"
+            )
+        )
+        db.session.commit()
     seconds = time.monotonic() - started
     click.echo(
         f"bench escalations: {count} ({totals['open']} open, {totals['clocks']} SLA clocks, "

@@ -55,7 +55,11 @@ class DeclineForm(FlaskForm):
 
 
 class ExitForm(FlaskForm):
-    exit_reason = SelectField(_l("Exit reason"), choices=choices(EXIT_REASON_LABELS))
+    exit_reason = SelectField(
+        _l("Exit reason"),
+        choices=[("", "—")] + choices(EXIT_REASON_LABELS),
+        validators=[InputRequired(message=_l("Pick the reason."))],
+    )
     exit_note = TextAreaField(
         _l("Note"),
         validators=[Optional(), Length(max=2000)],

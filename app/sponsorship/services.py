@@ -238,12 +238,15 @@ def approve(
     problems = sponsor_problems(sponsor, settings)
     if problems:
         raise SponsorNotEligible(problems)
+    # Measured before anything changes: the query would flush the pending changes first
+    # and the audit row below would find none.
+    baseline = account_metrics(sponsorship.account, now)
     sponsorship.status = SponsorshipStatus.ACTIVE
     sponsorship.sponsor_id = sponsor.id
     sponsorship.decided_by_id = actor.id
     sponsorship.started_on = start_on
     sponsorship.planned_end_on = add_months(start_on, settings.default_term_months)
-    sponsorship.baseline = account_metrics(sponsorship.account, now)
+    sponsorship.baseline = baseline
     sponsorship.tasks = [
         SponsorshipTask(position=i, text=text[:300])
         for i, text in enumerate(settings.responsibilities)

@@ -1,8 +1,6 @@
 """Sponsorship pages: list, eligibility review, nomination, the sponsorship page and its
 actions, program results, executives' training."""
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,6 +20,7 @@ from app.auth.permissions import (
     require,
 )
 from app.extensions import db
+from app.formatting import local_today
 from app.models import DomainError, utcnow
 from app.sponsorship import bp, results, services
 from app.sponsorship.forms import (
@@ -114,7 +113,7 @@ def index():
 def eligibility():
     from app.sponsorship.criteria import evaluate
 
-    now, today = utcnow(), date.today()
+    now, today = utcnow(), local_today()
     matches = evaluate(CriterionSide.ENTRY, today=today, now=now)
     page_no = max(1, request.args.get("page", 1, type=int))
     shown = matches[(page_no - 1) * 25 : page_no * 25]
@@ -166,7 +165,7 @@ def run_review():
     require(current_user.is_admin)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    outcome = services.run_review(utcnow(), date.today(), current_user)
+    outcome = services.run_review(utcnow(), local_today(), current_user)
     db.session.commit()
     flash(
         _(
@@ -207,7 +206,7 @@ def show(sponsorship_id: int):
 
 
 def _context(sponsorship: Sponsorship, **forms) -> dict:
-    approve = forms.pop("approve_form", None) or ApproveForm(start_on=date.today())
+    approve = forms.pop("approve_form", None) or ApproveForm(start_on=local_today())
     _sponsor_choices(approve)
     reassign = forms.pop("reassign_form", None) or ReassignForm()
     _sponsor_choices(reassign)
@@ -219,12 +218,13 @@ def _context(sponsorship: Sponsorship, **forms) -> dict:
         can_plan=can_plan_sponsorship(current_user, sponsorship),
         approve_form=approve,
         decline_form=forms.pop("decline_form", None) or DeclineForm(),
-        exit_form=forms.pop("exit_form", None) or ExitForm(exit_on=date.today()),
+        exit_form=forms.pop("exit_form", None) or ExitForm(exit_on=local_today()),
         reassign_form=reassign,
         objective_form=forms.pop("objective_form", None) or ObjectiveForm(),
         status_form=ObjectiveStatusForm(),
         confirm=ConfirmForm(),
         history=history_for("sponsorship", sponsorship.id),
+        executives=_executives() if sponsorship.status == SponsorshipStatus.NOMINATED else [],
     )
     context.update(forms)
     return context
@@ -398,7 +398,7 @@ def objective_status(sponsorship_id: int, objective_id: int):
 @login_required
 def program_results():
     return render_template(
-        "sponsorship/results.html", report=results.program_results(utcnow(), date.today())
+        "sponsorship/results.html", report=results.program_results(utcnow(), local_today())
     )
 
 
@@ -408,7 +408,7 @@ def executive(user_id: int):
     user = db.get_or_404(User, user_id)
     if Role.EXECUTIVE not in user.roles:
         abort(404)
-    form = TrainingForm(completed_on=date.today())
+    form = TrainingForm(completed_on=local_today())
     settings = services.program()
     form.module.choices = [(m, m) for m in settings.required_modules]
     return _executive_page(user, form), 200

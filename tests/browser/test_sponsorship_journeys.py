@@ -406,9 +406,17 @@ def test_a_churned_account_goes_to_exit_review_and_its_sponsor_ends_the_sponsors
     exit_on = date.today().isoformat()
     sponsor.get_by_label("Exit reason", exact=True).select_option(label="Exit criteria met")
     sponsor.get_by_label("Exit date", exact=True).fill(exit_on)
+    questions = []
+
+    def accept(dialog):
+        questions.append(dialog.message)
+        dialog.accept()
+
+    sponsor.once("dialog", accept)
     sponsor.get_by_role("button", name="End sponsorship").click()
 
     expect(sponsor.get_by_role("status")).to_have_text("The sponsorship has ended.")
+    assert questions == ["End this sponsorship? It cannot be reopened."]
     expect(status_badge(sponsor)).to_have_text("Exited")
     expect(sponsor.get_by_role("heading", level=1).locator("xpath=..")).to_contain_text(
         "(Exit criteria met)"
