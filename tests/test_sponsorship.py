@@ -446,3 +446,12 @@ def test_the_sponsor_hears_about_escalations_on_their_account(app, client, peopl
             db.session.scalars(sa.select(Notification.user_id).where(Notification.kind == "raised"))
         )
     assert people["exec"] in told
+
+
+def test_in_app_notification_about_a_nomination_opens_it(app, client, people, account):
+    login(client, app, people["csm"])
+    sid = nominate(client, account)
+    admin = app.test_client()
+    login(admin, app, people["admin"])
+    html = admin.get("/notifications/").get_data(as_text=True)
+    assert f'href="/sponsorships/{sid}"' in html

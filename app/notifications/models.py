@@ -24,6 +24,7 @@ class Notification(db.Model):
         sa.ForeignKey("escalations.id", ondelete="CASCADE")
     )
     subject: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    link: Mapped[str | None] = mapped_column(sa.String(300))  # a path in the app
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

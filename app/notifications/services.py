@@ -37,7 +37,13 @@ def notify(
             continue
         notified.add(user.id)
         db.session.add(
-            Notification(user_id=user.id, kind=kind, escalation_id=escalation_id, subject=subject)
+            Notification(
+                user_id=user.id,
+                kind=kind,
+                escalation_id=escalation_id,
+                subject=subject,
+                link=link if link and link.startswith("/") else None,
+            )
         )
         db.session.add(OutboxEmail(to_address=user.email, subject=subject, body=text))
     if notified:
