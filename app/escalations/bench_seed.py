@@ -15,8 +15,9 @@ times the sweep over that minute). Clocks run in wall-clock time (a business day
 calendar is taken as one calendar day): the sweep only compares times, so this does not
 change what it has to do.
 
-Running it again when the book holds `count` escalations does nothing; an interrupted run
-carries on from where it stopped (each batch is committed whole).
+Escalations are inserted in the order they were raised (ids follow created_at, as in a real
+book). Running it again when the book holds `count` escalations does nothing; an interrupted
+run carries on from where it stopped (each batch is committed whole).
 """
 
 import random
@@ -194,11 +195,9 @@ class _Book:
         if set(self.wall) != set(Severity):
             raise click.ClickException("the SLA policies are missing: run `flask db upgrade`")
 
-    # -- one batch -----------------------------------------------------------------------------
-
-    def batch(self, start: int, stop: int) -> dict:
-        rng = random.Random(SEED * 1_000_003 + start)
-        self.rng = rng
+        # Each escalation has its own seed, so it can be drawn twice: once for the plan (when
+        # it was raised), once in its batch (everything), in the order of the plan.
+        self.rng = rng = random.Random()
         self.severity = _Chooser(rng, SEVERITIES)
         self.category = _Chooser(rng, CATEGORIES)
         self.channel = _Chooser(rng, CHANNELS)
@@ -206,12 +205,34 @@ class _Book:
         self.level = _Chooser(rng, LEVELS)
         self.resolution = _Chooser(rng, RESOLUTIONS)
         self.owner = _Chooser(rng, OWNERS)
+
+    # -- one batch -----------------------------------------------------------------------------
+
+    def created_at(self, seed: int) -> datetime:
+        """When the escalation drawn from `seed` was raised (cheap: its first draws only)."""
+        return self._start(seed)["created"]
+
+    def _start(self, seed: int) -> dict:
+        """The first draws: open or resolved, and when it was raised (for open ones from how
+        far their clocks have run)."""
+        rng, anchor = self.rng, self.anchor
+        rng.seed(seed)
+        if rng.random() >= OPEN_SHARE:
+            return {"open": False, "created": anchor - timedelta(days=730 * rng.random() + 2)}
+        severity, status = self.severity(), self.open_status()
+        if status == Status.NEW:
+            _target, wall = self._minutes(severity, ClockKind.FIRST_RESPONSE)
+            created = anchor - wall * self._progress()
+        else:
+            _target, wall = self._minutes(severity, ClockKind.RESOLUTION)
+            created = anchor - wall * self._progress() - timedelta(minutes=5)
+        return {"open": True, "created": created, "severity": severity, "status": status}
+
+    def batch(self, seeds) -> dict:
         rows, extras = [], []
-        for _i in range(start, stop):
-            if rng.random() < OPEN_SHARE:
-                row, extra = self._open()
-            else:
-                row, extra = self._resolved()
+        for seed in seeds:
+            start = self._start(seed)
+            row, extra = self._open(start) if start["open"] else self._resolved(start)
             rows.append(row)
             extras.append(extra)
         return {"rows": rows, "extras": extras}
@@ -220,7 +241,7 @@ class _Book:
         # A few accounts raise many escalations, most raise a few.
         return self.accounts[int(len(self.accounts) * self.rng.random() ** 2)]
 
-    def _common(self) -> dict:
+    def _common(self, severity: Severity) -> dict:
         rng = self.rng
         account_id, arr_minor, currency = self._account()
         category = self.category()
@@ -237,7 +258,7 @@ class _Book:
             "description": DESCRIPTION.format(impact=rng.choice(IMPACTS), channel=channel.value),
             "channel": channel,
             "category": category,
-            "severity": self.severity(),
+            "severity": severity,
             "threat_cancellation": cancellation,
             "threat_legal": legal,
             "threat_safety": rng.random() < 0.002,
@@ -298,18 +319,16 @@ class _Book:
                 clock["breached_at"] = due
         return clock
 
-    def _open(self) -> tuple[dict, dict]:
+    def _open(self, start: dict) -> tuple[dict, dict]:
         rng, anchor = self.rng, self.anchor
-        row = self._common()
-        severity, status = row["severity"], self.open_status()
+        severity, status, created = start["severity"], start["status"], start["created"]
+        row = self._common(severity)
         threats = row["threat_cancellation"] or row["threat_legal"]
         extra = {"clocks": [], "updates": [], "handoffs": [], "pause": None, "tags": []}
         if status == Status.NEW:
             if row["executive"] and not threats:  # executive at intake means a threat
                 row["threat_cancellation"] = True
             level = Level.L1
-            _target, fr_wall = self._minutes(severity, ClockKind.FIRST_RESPONSE)
-            created = anchor - fr_wall * self._progress()
             extra["clocks"] = [
                 self._clock(ClockKind.FIRST_RESPONSE, severity, created),
                 self._clock(ClockKind.RESOLUTION, severity, created),
@@ -319,10 +338,8 @@ class _Book:
             updated = created
         else:
             level = self._level(row["executive"], threats)
-            _target, res_wall = self._minutes(severity, ClockKind.RESOLUTION)
             _target, fr_wall = self._minutes(severity, ClockKind.FIRST_RESPONSE)
             _target, cu_wall = self._minutes(severity, ClockKind.CUSTOMER_UPDATE)
-            created = anchor - res_wall * self._progress() - timedelta(minutes=5)
             age = anchor - created
             first_response = created + min(fr_wall * rng.uniform(0.2, 0.9), age * 0.3)
             # The customer-update clock runs from the latest update.
@@ -367,12 +384,12 @@ class _Book:
         )
         return row, extra
 
-    def _resolved(self) -> tuple[dict, dict]:
+    def _resolved(self, start: dict) -> tuple[dict, dict]:
         rng, anchor = self.rng, self.anchor
-        row = self._common()
+        row = self._common(self.severity())
         threats = row["threat_cancellation"] or row["threat_legal"]
         level = self._level(row["executive"], threats)
-        created = anchor - timedelta(days=730 * rng.random() + 2)
+        created = start["created"]
         resolved = created + timedelta(hours=rng.lognormvariate(3.2, 1.0))
         resolved = min(resolved, anchor - timedelta(hours=1))
         kind = self.resolution()
@@ -529,10 +546,14 @@ def seed(users: dict[str, User], count: int, *, anchor: datetime | None = None) 
     book = _Book(users, anchor)
     totals = {"open": 0, "clocks": 0, "updates": 0, "handoffs": 0, "unacknowledged": 0}
     click.echo(f"bench escalations: {have:,} present, adding {count - have:,} (anchor {anchor})")
+    # Inserted in the order they were raised, as the app would have: ids and the table's
+    # physical order follow created_at, which is what the planner's statistics then see.
+    seeds = [SEED * 1_000_003 + i for i in range(count)]
+    seeds.sort(key=book.created_at)
     next_report = started + 10
     for start in range(have, count, BATCH):
         stop = min(start + BATCH, count)
-        written = book.write(book.batch(start, stop))
+        written = book.write(book.batch(seeds[start:stop]))
         db.session.commit()
         for key, value in written.items():
             totals[key] += value
