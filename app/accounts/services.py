@@ -357,24 +357,6 @@ def filtered_accounts(filters: AccountFilters, user, today: date):
     return stmt.order_by(key.nulls_last(), Account.id)
 
 
-def paginate_accounts(stmt, page: int, per_page: int = 25):
-    """A page of the account list: ids first (an index-only walk, however deep the page),
-    then those accounts with their owners. The page's items keep the list's order."""
-    ids_page = db.paginate(
-        stmt.with_only_columns(Account.id), page=page, per_page=per_page, error_out=False
-    )
-    ids = list(ids_page.items)
-    if ids:
-        rows = db.session.scalars(
-            sa.select(Account)
-            .where(Account.id.in_(ids))
-            .options(joinedload(Account.csm_owner), joinedload(Account.ae_owner))
-        ).all()
-        by_id = {a.id: a for a in rows}
-        ids_page.items = [by_id[i] for i in ids]
-    return ids_page
-
-
 def account_page(account_id: int):
     """The account with owners and contacts loaded, or None."""
     stmt = (

@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from app.accounts import bp, importing, services
 from app.accounts.forms import AccountForm, ContactForm, ImportForm, NoteForm
@@ -36,6 +37,7 @@ from app.escalations.queries import approved_widespread_messages, open_escalatio
 from app.extensions import db
 from app.formatting import from_minor_units
 from app.models import DomainError
+from app.pagination import paginate_by_ids
 from app.sponsorship.services import open_sponsorship
 from app.versioning import stale, version_matches
 
@@ -51,7 +53,13 @@ def _owner_choices(form: AccountForm) -> None:
 def list_accounts():
     filters = services.AccountFilters.from_args(request.args)
     stmt = services.filtered_accounts(filters, current_user, date.today())
-    page = services.paginate_accounts(stmt, request.args.get("page", 1, type=int))
+    page = paginate_by_ids(
+        stmt,
+        Account,
+        request.args.get("page", 1, type=int),
+        joinedload(Account.csm_owner),
+        joinedload(Account.ae_owner),
+    )
     return render_template(
         "accounts/list.html",
         page=page,

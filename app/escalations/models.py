@@ -85,6 +85,13 @@ class Escalation(TimestampMixin, db.Model):
         sa.Index("ix_escalations_account", "account_id", "created_at"),
         sa.Index("ix_escalations_owner_status", "owner_id", "status"),
         sa.Index("ix_escalations_status_created", "status", "created_at"),
+        sa.Index("ix_escalations_created", "created_at", "id"),
+        sa.Index(
+            "ix_escalations_promise_due",
+            "promise_warn_at",
+            postgresql_where=sa.text("promise_warned_at IS NULL AND resolved_at IS NULL"),
+            sqlite_where=sa.text("promise_warned_at IS NULL AND resolved_at IS NULL"),
+        ),
         sa.Index("ix_escalations_executive", "executive", "status"),
         sa.CheckConstraint(
             "arr_at_risk_minor IS NULL OR arr_at_risk_minor >= 0", name="arr_at_risk_not_negative"
@@ -123,7 +130,7 @@ class Escalation(TimestampMixin, db.Model):
     concession_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     promised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # One business day before the promise (per the SLA calendar), so the sweep compares times.
-    promise_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    promise_warn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     promise_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     widespread_issue_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("widespread_issues.id"), index=True
@@ -276,17 +283,23 @@ class SlaClock(db.Model):
 
     __tablename__ = "sla_clocks"
     __table_args__ = (
+        # The sweep's three questions, each answered by a partial index holding only the
+        # clocks still to be stamped (migration 0007), so history does not slow it down.
         sa.Index(
             "ix_sla_clocks_due",
             "due_at",
-            postgresql_where=sa.text("stopped_at IS NULL"),
-            sqlite_where=sa.text("stopped_at IS NULL"),
+            postgresql_where=sa.text("stopped_at IS NULL AND breached_at IS NULL"),
+            sqlite_where=sa.text("stopped_at IS NULL AND breached_at IS NULL"),
         ),
         sa.Index(
             "ix_sla_clocks_warn",
             "warn_at",
-            postgresql_where=sa.text("stopped_at IS NULL"),
-            sqlite_where=sa.text("stopped_at IS NULL"),
+            postgresql_where=sa.text(
+                "stopped_at IS NULL AND breached_at IS NULL AND warned_at IS NULL"
+            ),
+            sqlite_where=sa.text(
+                "stopped_at IS NULL AND breached_at IS NULL AND warned_at IS NULL"
+            ),
         ),
         sa.Index("ix_sla_clocks_escalation", "escalation_id", "kind"),
     )

@@ -22,6 +22,12 @@ from app.escalations.models import (
 from app.extensions import db
 from app.models import contains
 
+# What a list row shows besides the escalation itself.
+LIST_OPTIONS = (
+    joinedload(Escalation.account),
+    joinedload(Escalation.owner),
+    selectinload(Escalation.tag_rows),
+)
 SORTS = ("newest", "oldest", "severity", "update_due")
 SEVERITY_ORDER = sa.case({s.value: i for i, s in enumerate(Severity)}, value=Escalation.severity)
 
@@ -81,11 +87,7 @@ def _running_clock(*conditions):
 
 def filtered_escalations(filters: EscalationFilters, user, now: datetime):
     """The select for the escalation list: saved view, filters and sorting in SQL."""
-    stmt = sa.select(Escalation).options(
-        joinedload(Escalation.account),
-        joinedload(Escalation.owner),
-        selectinload(Escalation.tag_rows),
-    )
+    stmt = sa.select(Escalation)
     open_only = Escalation.status.in_(OPEN_STATUSES)
     view = filters.view
     if view == "mine":
@@ -105,11 +107,9 @@ def filtered_escalations(filters: EscalationFilters, user, now: datetime):
     elif view == "breached":
         stmt = stmt.where(open_only, _running_clock(SlaClock.breached_at.is_not(None)))
     elif view == "handoffs":
-        stmt = stmt.where(
-            sa.exists().where(
-                Handoff.escalation_id == Escalation.id, Handoff.acknowledged_at.is_(None)
-            )
-        )
+        # IN rather than a correlated EXISTS: SQLite would test every escalation.
+        waiting = sa.select(Handoff.escalation_id).where(Handoff.acknowledged_at.is_(None))
+        stmt = stmt.where(Escalation.id.in_(waiting))
     if filters.q:
         stmt = stmt.where(contains(Escalation.title, filters.q))
     if filters.severity:

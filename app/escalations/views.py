@@ -54,6 +54,7 @@ from app.escalations.models import (
 from app.extensions import db
 from app.formatting import to_minor_units
 from app.models import DomainError, utcnow
+from app.pagination import paginate_by_ids
 from app.versioning import stale, version_matches
 
 WORKERS = (Role.CSM, Role.AE, Role.MANAGER, Role.ADMIN)
@@ -72,7 +73,9 @@ def _back(escalation: Escalation, anchor: str = ""):
 def index():
     filters = queries.EscalationFilters.from_args(request.args)
     stmt = queries.filtered_escalations(filters, current_user, utcnow())
-    page = db.paginate(stmt, per_page=25, max_per_page=100, error_out=False)
+    page = paginate_by_ids(
+        stmt, Escalation, request.args.get("page", 1, type=int), *queries.LIST_OPTIONS
+    )
     account = db.session.get(Account, filters.account_id) if filters.account_id else None
     return render_template(
         "escalations/list.html",
