@@ -1,21 +1,29 @@
-"""`make bench`: load the account and escalation pages of a large book with wrk, and time the
-SLA sweep, on SQLite and PostgreSQL.
+"""`make bench`: load the account, escalation and sponsorship pages of a large book with wrk,
+and time the SLA sweep and the sponsorship eligibility review, on SQLite and PostgreSQL.
 
 For each database: create it if missing, migrate it and seed it with the app's own commands
 (`flask db upgrade`, `flask seed-bench`: 50,000 accounts and 500,000 escalations, 10% of them
-open), serve the app with gunicorn on a free loopback port, sign in as the demo CSM, then load
-each page with wrk (2 threads, 8 connections) and compare its throughput with the bare `/healthz`
-page measured in the same run. The pages: the account list (first and last page, filtered,
-searched), an account, the escalation list in each saved view and on its last page, and an open
-escalation with handoffs and customer updates. Every response also carries X-SQL-Queries, the
-number of SQL statements the request ran; it must not depend on which page of the list is shown
-nor on how many rows the book holds.
+open; about 3,000 sponsorships of the executive sponsorship program, 2,000 of them active, with
+their sponsors, and a year of ARR and health history: app/sponsorship/bench_seed.py), serve the
+app with gunicorn on a free loopback port, sign in as the demo CSM, then load each page with wrk
+(2 threads, 8 connections) and compare its throughput with the bare `/healthz` page measured in
+the same run. The pages: the account list (first and last page, filtered, searched), an account,
+the escalation list in each saved view and on its last page, an open escalation with handoffs
+and customer updates, the eligibility review (first page), the program results, the
+sponsorships in progress and an active sponsorship. Every response also carries X-SQL-Queries,
+the number of SQL statements the request ran; it must not depend on which page of the list is
+shown nor on how many rows the book holds (the deep pages of the program's lists and a second
+sponsorship are requested once to compare).
 
 Then, with the server stopped, `sweep_sla(now)` is timed in a subprocess with the app context, in
 a transaction that is rolled back each time (the bench can be repeated on the same data): once
 for a typical minute (now = one minute after the earliest warning or breach still pending, which
 the seed lays out so that about 50 fall due in it) and once for the scan alone (now just before
-it: nothing is due).
+it: nothing is due). The eligibility review is timed the same way: evaluate(ENTRY) and
+evaluate(EXIT) over the whole book, then run_review (both sides again, the sponsorships that
+meet an exit rule moved to exit review with their audit rows and notices; the seed lays out a
+few, as a daily review would find them). Target: under 2 s on PostgreSQL, for the two sides
+together and for the review.
 
     .venv/bin/python bench/run.py [--accounts 50000] [--escalations 500000] [--duration 5]
                                   [--db sqlite|postgres|both] [--fresh]
@@ -82,9 +90,13 @@ GET_TIMEOUT = 60
 MAX_SWEEP_SECONDS = 2.0  # on PostgreSQL
 SWEEP_REPEAT = 3  # each situation is timed this often; the table shows the median
 SWEEP_TIMEOUT = 600
+MAX_REVIEW_SECONDS = 2.0  # the eligibility review over the whole book, on PostgreSQL
+REVIEW_REPEAT = 3
+REVIEW_TIMEOUT = 900
 
 ACCOUNT_LINK = re.compile(r'href="/accounts/(\d+)"')
 ESCALATION_LINK = re.compile(r'href="/escalations/(\d+)"')
+SPONSORSHIP_LINK = re.compile(r'href="/sponsorships/(\d+)"')
 TOTAL = re.compile(r'<span class="count">([\d,]+)</span>')
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 VALUE_ATTR = re.compile(r'value="([^"]+)"')
@@ -161,7 +173,7 @@ def count_rows(kind: str, target: str, table: str) -> int | None:
 
 def seed_progress(kind: str, target: str) -> str | None:
     counts = []
-    for table in ("accounts", "escalations"):
+    for table in ("accounts", "escalations", "sponsorships"):
         found = count_rows(kind, target, table)
         if found is not None:
             counts.append(f"{found:,} {table}")
@@ -245,7 +257,11 @@ def prepare(kind: str, args) -> tuple[dict, dict]:
     escalation_summary = next(
         (line for line in reversed(lines) if line.startswith("bench escalations")), ""
     ).strip()
+    sponsorship_summary = next(
+        (line for line in reversed(lines) if line.startswith("bench sponsorships")), ""
+    ).strip()
     log(f"[{kind}] {summary or 'seeded'}; {escalation_summary} ({seeded - migrated:.1f} s)")
+    log(f"[{kind}] {sponsorship_summary}")
     if kind == "postgres":
         vacuum_analyze(database_url)
         log(f"[{kind}] VACUUM ANALYZE done ({time.monotonic() - seeded:.1f} s)")
@@ -255,6 +271,7 @@ def prepare(kind: str, args) -> tuple[dict, dict]:
         "seed_seconds": round(seeded - migrated, 1),
         "seed_output": summary,
         "seed_escalations_output": escalation_summary,
+        "seed_sponsorships_output": sponsorship_summary,
     }
     return env, facts
 
@@ -396,6 +413,15 @@ def get(base: str, path: str, cookie: str | None) -> requests.Response:
     return response
 
 
+def statements(base: str, path: str, cookie: str) -> int | None:
+    """X-SQL-Queries of one request; None when the page did not answer in time."""
+    try:
+        return int(get(base, path, cookie).headers["X-SQL-Queries"])
+    except PageTimeout as error:
+        log(f"  warning: {error}")
+        return None
+
+
 def list_facts(base: str, path: str, cookie: str) -> tuple[int, list[int]]:
     """The total a list page shows and the account ids on it."""
     html = get(base, path, cookie).text
@@ -454,6 +480,75 @@ def get_page(base: str, escalation_id: int, cookie: str) -> str:
     return get(base, f"/escalations/{escalation_id}", cookie).text
 
 
+def sponsorship_list_path(status: str | None = None, page: int = 1) -> str:
+    query = {"status": status} if status else {}
+    if page != 1:
+        query["page"] = page
+    return "/sponsorships/" + (f"?{urlencode(query)}" if query else "")
+
+
+def eligibility_path(page: int = 1) -> str:
+    return "/sponsorships/eligibility" + (f"?{urlencode({'page': page})}" if page != 1 else "")
+
+
+def counted_page(base: str, path: str, cookie: str, what: str) -> tuple[int, list[int]]:
+    """The total a sponsorship page shows (its first count) and the sponsorships it links."""
+    html = get(base, path, cookie).text
+    total = TOTAL.search(html)
+    if total is None:
+        raise BenchError(f"GET {path}: no {what} total on the page")
+    ids = [int(i) for i in SPONSORSHIP_LINK.findall(html)]
+    return int(total.group(1).replace(",", "")), list(dict.fromkeys(ids))
+
+
+def plan_sponsorship_pages(base: str, cookie: str) -> tuple[list[tuple], dict]:
+    """The program's pages: the eligibility review (page 1), the results, the list of
+    sponsorships in progress and an active sponsorship; with the deep pages and a second
+    active sponsorship whose statements are counted against them."""
+    open_total, _ids = counted_page(base, sponsorship_list_path(), cookie, "sponsorship")
+    active_total, active_ids = counted_page(
+        base, sponsorship_list_path("active"), cookie, "sponsorship"
+    )
+    if not active_ids:
+        raise BenchError("no active sponsorship to load: was the program seeded?")
+    active_last = max(1, math.ceil(active_total / PER_PAGE))
+    _total, last_ids = counted_page(
+        base, sponsorship_list_path("active", active_last), cookie, "sponsorship"
+    )
+    other = (last_ids or active_ids)[-1]
+    open_last = max(1, math.ceil(open_total / PER_PAGE))
+    began = time.monotonic()
+    eligible, _ids = counted_page(base, eligibility_path(), cookie, "candidate")
+    eligibility_seconds = time.monotonic() - began
+    eligible_last = max(1, math.ceil(eligible / PER_PAGE))
+    log(
+        f"  sponsorships: {open_total:,} in progress ({open_last:,} pages), {active_total:,} "
+        f"active; candidates {eligible:,} ({eligible_last:,} pages, "
+        f"{eligibility_seconds:.1f} s); sponsorship page: id {active_ids[0]}"
+    )
+    pages = [
+        ("eligibility", eligibility_path(), True, "eligibility"),
+        ("results", "/sponsorships/results", True, "results"),
+        ("sponsorships", sponsorship_list_path(), True, "sponsorships"),
+        ("sponsorship", f"/sponsorships/{active_ids[0]}", True, "sponsorship"),
+    ]
+    facts = {
+        "open": open_total,
+        "active": active_total,
+        "candidates": eligible,
+        # Counted once each, not loaded: the statements must be the same as on the first page.
+        "other_pages": {
+            "eligibility": (f"eligibility p{eligible_last}", eligibility_path(eligible_last)),
+            "sponsorships": (
+                f"sponsorships p{open_last}",
+                sponsorship_list_path(page=open_last),
+            ),
+            "sponsorship": (f"sponsorship {other}", f"/sponsorships/{other}"),
+        },
+    }
+    return pages, facts
+
+
 def search_term(total: int) -> str:
     """seed-bench names accounts "Bench Account 000000" on: this matches 100 in the middle."""
     return f"Account {total // 2:06d}"[:-2]
@@ -496,6 +591,7 @@ def plan_pages(base: str, cookie: str) -> tuple[list[dict], dict]:
         (f"esc all p{all_last}", escalation_list_path("all", all_last), True, "escalations"),
         ("escalation", f"/escalations/{escalation_ids[0]}", True, "escalation"),
     ]
+    sponsorship_pages, sponsorship_facts = plan_sponsorship_pages(base, cookie)
     pages = [
         ("baseline", "/healthz", False, None),
         ("list p1", list_path(), True, "list"),
@@ -505,13 +601,18 @@ def plan_pages(base: str, cookie: str) -> tuple[list[dict], dict]:
         ("search", list_path(q=search), True, "list"),
         ("account", f"/accounts/{account_id}", True, "account"),
         *escalation_pages,
+        *sponsorship_pages,
         ("baseline again", "/healthz", False, None),
     ]
     planned = [
         {"page": name, "path": path, "login": login, "kind": kind}
         for name, path, login, kind in pages
     ]
-    return planned, {"views": view_totals, "other_escalation": escalation_ids[1]}
+    return planned, {
+        "views": view_totals,
+        "other_escalation": escalation_ids[1],
+        "sponsorship": sponsorship_facts,
+    }
 
 
 # ---- wrk ---------------------------------------------------------------------------------
@@ -594,6 +695,8 @@ def measure(base: str, cookie: str, page: dict, seconds: int, warmup: int) -> di
         raise BenchError(f"GET {path}: the list page shows no accounts")
     if page["kind"] == "escalations" and not ESCALATION_LINK.search(response.text):
         log(f"  note: {path} shows no escalations (a small book?)")
+    if page["kind"] == "sponsorships" and not SPONSORSHIP_LINK.search(response.text):
+        raise BenchError(f"GET {path}: the sponsorship list shows no sponsorships")
     if session_cookie(response):
         log(f"  note: {path} sets a new session cookie, which wrk does not keep")
     queries = int(response.headers["X-SQL-Queries"])
@@ -737,6 +840,129 @@ def time_sweep(kind: str, env: dict) -> dict:
     return facts
 
 
+# ---- the eligibility review --------------------------------------------------------------
+
+# Run with the app's environment; prints one line "REVIEW_JSON {...}". Both sides of the
+# program's criteria are evaluated over the whole book, then the review itself (exit side,
+# moves to exit review with their audit rows and notices, entry side); run_review leaves the
+# commit to its caller, and every run is rolled back, so the data stays as seeded.
+REVIEW_SCRIPT = """
+import json, sys, time
+
+import sqlalchemy as sa
+
+from app.accounts.models import Account
+from app.extensions import db
+from app.formatting import local_today
+from app.models import utcnow
+from app.sponsorship.criteria import describe, evaluate
+from app.sponsorship.models import Criterion, CriterionSide, ProgramSettings, Sponsorship
+from app.sponsorship.services import run_review
+from wsgi import app
+
+repeat = int(sys.argv[1])
+statements = 0
+
+
+def count_statement(*_args, **_kwargs):
+    global statements
+    statements += 1
+
+
+def by_status():
+    rows = db.session.execute(
+        sa.select(Sponsorship.status, sa.func.count()).group_by(Sponsorship.status)
+    ).all()
+    db.session.rollback()
+    return {status.value: n for status, n in rows}
+
+
+with app.app_context():
+    session = db.session()
+    session.commit = session.flush
+    now, today = utcnow(), local_today()
+    settings = db.session.scalar(sa.select(ProgramSettings).limit(1))
+    rules = db.session.scalars(sa.select(Criterion).where(Criterion.active).order_by(Criterion.id))
+    out = {
+        "now": now.isoformat(),
+        "today": today.isoformat(),
+        "accounts": db.session.scalar(sa.select(sa.func.count(Account.id))),
+        "combination": {"entry": settings.entry_combination, "exit": settings.exit_combination},
+        "rules": [[rule.side.value, str(describe(rule))] for rule in rules],
+    }
+    out["sponsorships"] = before = by_status()
+    sa.event.listen(db.engine, "before_cursor_execute", count_statement)
+    jobs = {
+        "entry": lambda: {"matches": len(evaluate(CriterionSide.ENTRY, today=today, now=now))},
+        "exit": lambda: {"matches": len(evaluate(CriterionSide.EXIT, today=today, now=now))},
+        "review": lambda: run_review(now, today),
+    }
+    for name, job in jobs.items():
+        runs = []
+        for _ in range(repeat):
+            statements = 0
+            began = time.perf_counter()
+            result = job()
+            seconds = time.perf_counter() - began
+            db.session.rollback()
+            runs.append({"seconds": seconds, "statements": statements, **result})
+        out[name] = {"runs": runs}
+    sa.event.remove(db.engine, "before_cursor_execute", count_statement)
+    out["restored"] = by_status() == before
+print("REVIEW_JSON " + json.dumps(out))
+"""
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def time_review(kind: str, env: dict) -> dict:
+    """evaluate(ENTRY), evaluate(EXIT) and run_review over the book, each REVIEW_REPEAT times."""
+    env = {**env, "SQL_QUERY_HEADER": "0"}
+    try:
+        done = subprocess.run(
+            [str(BIN / "python"), "-c", REVIEW_SCRIPT, str(REVIEW_REPEAT)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=REVIEW_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise BenchError(
+            f"[{kind}] the eligibility review did not finish in {REVIEW_TIMEOUT} s"
+        ) from error
+    (OUT / f"{kind}-review.log").write_text(done.stdout + done.stderr)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("REVIEW_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        tail = "\n".join((done.stderr or done.stdout).splitlines()[-20:])
+        raise BenchError(
+            f"[{kind}] timing the eligibility review failed ({done.returncode}):\n{tail}"
+        )
+    facts = json.loads(line.removeprefix("REVIEW_JSON "))
+    if not facts["restored"]:
+        raise BenchError(f"[{kind}] the eligibility review's changes were not rolled back")
+    for name in ("entry", "exit", "review"):
+        runs = facts[name]["runs"]
+        facts[name]["median_seconds"] = median([run["seconds"] for run in runs])
+        facts[name]["first_seconds"] = runs[0]["seconds"]
+    # Both sides of the criteria, as the review evaluates them: the sum of the two medians.
+    facts["both"] = {
+        "median_seconds": facts["entry"]["median_seconds"] + facts["exit"]["median_seconds"],
+        "first_seconds": facts["entry"]["first_seconds"] + facts["exit"]["first_seconds"],
+    }
+    for name in ("both", "review"):
+        if kind == "postgres":
+            slow = facts[name]["median_seconds"] >= MAX_REVIEW_SECONDS
+            facts[name]["target"] = f"MISS: >= {MAX_REVIEW_SECONDS:.0f} s" if slow else "PASS"
+        else:
+            facts[name]["target"] = None
+    return facts
+
+
 # ---- one database ------------------------------------------------------------------------
 
 
@@ -763,8 +989,18 @@ def bench_database(kind: str, args) -> dict:
         other_escalation = int(
             get(base, f"/escalations/{other_escalation_id}", cookie).headers["X-SQL-Queries"]
         )
+        # The program's deep pages and another active sponsorship, counted once each.
+        sponsorship_facts = escalation_facts["sponsorship"]
+        other_sponsorship_pages = {
+            what: (name, statements(base, path, cookie))
+            for what, (name, path) in sponsorship_facts["other_pages"].items()
+        }
     log(f"[{kind}] timing the SLA sweep (median of {SWEEP_REPEAT} runs, each rolled back)")
     sweep = time_sweep(kind, env)
+    log(
+        f"[{kind}] timing the eligibility review (median of {REVIEW_REPEAT} runs, each rolled back)"
+    )
+    review = time_review(kind, env)
     # The baseline is loaded first and again last: ratios use the mean of the two, and a large
     # gap between them means something else on the machine took CPU during the run.
     baseline = (results[0]["rps"] + results[-1]["rps"]) / 2
@@ -802,6 +1038,11 @@ def bench_database(kind: str, args) -> dict:
             f"escalation {other_escalation_id}": other_escalation,
         },
     }
+    for what in ("eligibility", "sponsorships", "sponsorship"):
+        first = next(r for r in results if r["kind"] == what)
+        name, queries = other_sponsorship_pages[what]
+        label = "p1" if what != "sponsorship" else first["path"].replace("/sponsorships/", "")
+        counts[what] = {f"{what} {label}": first["queries"], name: queries}
     query_counts = {}
     for what, by_page in counts.items():
         by_page = {name: n for name, n in by_page.items() if n is not None}  # None: no answer
@@ -816,9 +1057,11 @@ def bench_database(kind: str, args) -> dict:
         "cpu_busy_before": busy,
         "baseline_rps": baseline,
         "escalation_views": escalation_facts["views"],
+        "sponsorships": {k: v for k, v in sponsorship_facts.items() if k != "other_pages"},
         "pages": results,
         "query_counts": query_counts,
         "sweep": sweep,
+        "review": review,
     }
 
 
@@ -830,6 +1073,7 @@ def print_report(kind: str, report: dict) -> None:
     log(f"== {kind}: {report['database']} ({seeded}{busy_text}) ==")
     log(f"   {report['seed_output']}")
     log(f"   {report['seed_escalations_output']}")
+    log(f"   {report['seed_sponsorships_output']}")
     log(
         f"{'page':<16} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'SQL/req':>8} {'ratio':>6} "
         f"{'1 req ms':>8}  target"
@@ -852,7 +1096,15 @@ def print_report(kind: str, report: dict) -> None:
             "something else was using the CPU, the numbers are noisy"
         )
     counts = report["query_counts"]
-    for what in ("list", "account", "escalation list", "escalation"):
+    for what in (
+        "list",
+        "account",
+        "escalation list",
+        "escalation",
+        "eligibility",
+        "sponsorships",
+        "sponsorship",
+    ):
         values = ", ".join(f"{page} {n}" for page, n in counts[what].items())
         verdict = "equal" if counts[f"{what}_equal"] else "DIFFERENT"
         if what == "escalation" and counts[f"{what}_equal"] and len(set(counts[what].values())) > 1:
@@ -879,8 +1131,39 @@ def print_report(kind: str, report: dict) -> None:
             f"{run['statements']:>5} {run['breached']:>8} {run['warned']:>6} "
             f"{run['promises']:>8}  {target}"
         )
+    review = report["review"]
+    in_program = sum(review["sponsorships"].get(s, 0) for s in ("active", "exit_review"))
+    rules = "; ".join(f"{side}: {text}" for side, text in review["rules"])
+    log(
+        f"Eligibility review over {review['accounts']:,} accounts ({in_program:,} in the "
+        f"program; entry {review['combination']['entry']} / exit {review['combination']['exit']} "
+        f"of: {rules}):"
+    )
+    log(f"  {'step':<32} {'median s':>8} {'first s':>8} {'SQL':>5} {'result':>22}  target")
+    review_target = f"(the {MAX_REVIEW_SECONDS:.0f} s target is for PostgreSQL)"
+    for name, text in (
+        ("entry", "evaluate(ENTRY)"),
+        ("exit", "evaluate(EXIT)"),
+        ("both", "entry + exit"),
+        ("review", "run_review (rolled back)"),
+    ):
+        facts = review[name]
+        run = facts.get("runs", [{}])[0]
+        if name == "review":
+            result = f"{run['candidates']:,} cand., {run['moved']:,} moved"
+        elif name == "both":
+            result = ""
+        else:
+            result = f"{run['matches']:,} matches"
+        sql_text = str(run["statements"]) if "statements" in run else ""
+        target = facts.get("target", "") or (review_target if name in ("both", "review") else "")
+        log(
+            f"  {text:<32} {facts['median_seconds']:>8.3f} {facts['first_seconds']:>8.3f} "
+            f"{sql_text:>5} {result:>22}  {target}"
+        )
     targets = [row["target"] for row in report["pages"] if row["target"]]
     targets += [sweep[name]["target"] for name in ("minute", "scan") if sweep[name]["target"]]
+    targets += [review[name]["target"] for name in ("both", "review") if review[name]["target"]]
     passed = sum(target == "PASS" for target in targets)
     log(f"targets: {passed} PASS, {len(targets) - passed} MISS")
 
@@ -959,6 +1242,7 @@ def main(argv=None) -> int:
             "min_ratio_to_baseline": MIN_RATIO,
             "max_p95_ms": MAX_P95_MS,
             "max_sweep_seconds_postgres": MAX_SWEEP_SECONDS,
+            "max_review_seconds_postgres": MAX_REVIEW_SECONDS,
         },
         "databases": reports,
     }

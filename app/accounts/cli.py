@@ -330,3 +330,6 @@ def seed_bench_command(count: int, escalations: int):
     from app.escalations import bench_seed
 
     bench_seed.seed(users, escalations)
+    from app.sponsorship import bench_seed as sponsorship_bench_seed
+
+    sponsorship_bench_seed.seed(users)
