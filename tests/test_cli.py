@@ -70,4 +70,4 @@ def test_seed_bench_loads_the_requested_number(app):
     )
     assert result.exit_code == 0, result.output
     _users, accounts, contacts, health = counts(app)
-    assert (accounts, contacts, health) == (30, 60, 150)
+    assert (accounts, contacts, health) == (30, 60, 180)  # 5 recent + 1 a year ago

@@ -207,9 +207,12 @@ def show(sponsorship_id: int):
 
 def _context(sponsorship: Sponsorship, **forms) -> dict:
     approve = forms.pop("approve_form", None) or ApproveForm(start_on=local_today())
-    _sponsor_choices(approve)
     reassign = forms.pop("reassign_form", None) or ReassignForm()
-    _sponsor_choices(reassign)
+    # The executive pick-lists are built only for the people who see those forms.
+    if sponsorship.status == SponsorshipStatus.NOMINATED and can_decide_sponsorship(current_user):
+        _sponsor_choices(approve)
+    if sponsorship.status in IN_PROGRAM and current_user.is_admin:
+        _sponsor_choices(reassign)
     context = dict(
         sponsorship=sponsorship,
         now_metrics=services.account_metrics(sponsorship.account, utcnow()),
