@@ -59,12 +59,6 @@ def choices(mapping) -> list[tuple[str, object]]:
     return [(member.value, text) for member, text in mapping.items()]
 
 
-def health_band(score: int | None) -> str | None:
-    if score is None:
-        return None
-    return next(band for band, (_t, low, high) in HEALTH_BANDS.items() if low <= score <= high)
-
-
 FIELD_LABELS.update(
     {
         "name": _l("Name"),

@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app.accounts.forms import parse_amount
 from app.accounts.models import Account, Contact
 from app.auth.models import Role
 from app.auth.permissions import can_manage_escalations
@@ -102,8 +103,6 @@ def values(form, account: Account, actor, *, editing: bool = False) -> dict:
     if can_manage_escalations(actor) or not editing:
         values["legal_hold"] = bool(form.legal_hold.data) and can_manage_escalations(actor)
     if form.arr_at_risk.data:
-        from app.accounts.forms import parse_amount
-
         amount = parse_amount(form.arr_at_risk.data, account.currency)
         values["arr_at_risk_minor"] = to_minor_units(amount, account.currency)
         values["arr_at_risk_currency"] = account.currency

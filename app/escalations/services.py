@@ -13,7 +13,6 @@ from app.audit import services as audit
 from app.auth.models import Role, User, UserRole
 from app.escalations import clocks
 from app.escalations.models import (
-    OPEN_STATUSES,
     ClockKind,
     CustomerUpdate,
     Escalation,
@@ -514,10 +513,6 @@ def existing_tags(prefix: str = "", limit: int = 20) -> list[str]:
     if prefix:
         stmt = stmt.where(EscalationTag.name.startswith(prefix.lower()))
     return list(db.session.scalars(stmt))
-
-
-def open_statuses():
-    return OPEN_STATUSES
 
 
 class UnknownDomains(DomainError):
