@@ -45,7 +45,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
     LANGUAGES = ("en", "ja")
     ACCOUNTS_PER_PAGE = 25
-    LOGIN_MAX_FAILURES = 10
+    LOGIN_MAX_FAILURES = 10  # per (e-mail, address) pair within LOGIN_LOCK_MINUTES
+    LOGIN_MAX_FAILURES_PER_ADDRESS = _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
     LOGIN_LOCK_MINUTES = 15
     IMPORT_MAX_BYTES = 5 * 1024 * 1024
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
@@ -67,6 +68,17 @@ class Config:
     SCHEDULER_HANDOFF_SECONDS = _env_int("SCHEDULER_HANDOFF_SECONDS", 60)
     SCHEDULER_ELIGIBILITY_SECONDS = _env_int("SCHEDULER_ELIGIBILITY_SECONDS", 24 * 3600)
     HANDOFF_ACK_MINUTES = _env_int("HANDOFF_ACK_MINUTES", 30)
+    # Each job run holds a lease row this many seconds, renewed every ..._RENEW_SECONDS while
+    # it runs: a scheduler killed mid-job blocks that job for at most the lease length.
+    SCHEDULER_LEASE_SECONDS = _env_int("SCHEDULER_LEASE_SECONDS", 30)
+    SCHEDULER_LEASE_RENEW_SECONDS = _env_int("SCHEDULER_LEASE_RENEW_SECONDS", 10)
+
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (werkzeug's
+    # ProxyFix). 0: the headers are ignored and the peer's address is the client's. Set it to the
+    # exact number of proxies you run, or clients can forge their address.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    # Strict-Transport-Security on every response (production only, where cookies are Secure).
+    HSTS_SECONDS = 0
 
 
 class DevelopmentConfig(Config):
@@ -83,6 +95,7 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    HSTS_SECONDS = _env_int("HSTS_SECONDS", 365 * 24 * 3600)
 
     @classmethod
     def check(cls) -> None:

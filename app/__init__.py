@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import inputs, security
 from app.extensions import babel, csrf, db, login_manager, migrate
 from config import Config, ProductionConfig
 
@@ -21,13 +22,14 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
     app.config.from_object(config)
     app.config.update(overrides)
+    inputs.register(app)
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
-    register_security_headers(app)
+    security.register(app)
     return app
 
 
@@ -121,6 +123,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(_error):
+        security.log_refusal("forbidden")
         return render_error(403, _("Not allowed"), _("You do not have permission to do that."))
 
     @app.errorhandler(404)
@@ -132,7 +135,8 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(405, _("Not available"), _("That action is not available here."))
 
     @app.errorhandler(CSRFError)
-    def csrf_error(_error):
+    def csrf_error(error):
+        security.log_refusal("csrf", error.description)
         return render_error(
             400,
             _("Form expired"),
@@ -198,16 +202,3 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_bench_command)
-
-
-def register_security_headers(app: Flask) -> None:
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response

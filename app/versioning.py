@@ -1,9 +1,9 @@
 """Optimistic locking helpers shared by every edit form carrying a `version` field."""
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import render_template
-from flask_babel import format_date
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 
@@ -36,7 +36,7 @@ SKIPPED_FIELDS = ("HiddenField", "CSRFTokenField", "SubmitField", "PasswordField
 
 def _saved_and_sent(field, record):
     """(what is saved, as comparable text; how to show it) for one form field."""
-    from app.formatting import from_minor_units, label, money
+    from app.formatting import from_minor_units, label, local_time, money
 
     if field.name == "arr":
         return str(from_minor_units(record.arr_minor, record.currency)), money(
@@ -46,6 +46,11 @@ def _saved_and_sent(field, record):
     if field.name == "roles":
         raw = ",".join(sorted(r.value for r in value))
         return raw, ", ".join(sorted(label(r) for r in value))
+    if isinstance(value, list | tuple):  # tags: the form shows them comma-separated
+        raw = ", ".join(value)
+        return raw, raw
+    if isinstance(value, datetime):  # a datetime-local input, in the app's timezone
+        return _minute(local_time(value)), format_datetime(value, "short")
     raw = getattr(value, "value", value)
     raw = "" if raw is None else str(raw)
     if getattr(field, "choices", None) is not None:
@@ -55,12 +60,22 @@ def _saved_and_sent(field, record):
     return raw, raw
 
 
-def _sent(field) -> str:
+def _minute(moment: datetime | None) -> str:
+    return "" if moment is None else moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _sent(field, saved) -> str:
     data = field.data
     if field.name == "roles":
         return ",".join(sorted(data or []))
     if field.name == "arr":
         return (data or "").replace(",", "").strip()
+    if isinstance(saved, list | tuple):
+        return ", ".join(t.strip() for t in (data or "").split(",") if t.strip())
+    if isinstance(data, datetime):
+        return _minute(data)
+    if isinstance(data, str):
+        return data.replace("\r\n", "\n")  # browsers send textarea lines with CR LF
     return "" if data is None else str(getattr(data, "isoformat", lambda: data)())
 
 
@@ -71,7 +86,7 @@ def current_values(form, record) -> dict[str, str]:
         if field.type in SKIPPED_FIELDS or not (hasattr(record, field.name) or field.name == "arr"):
             continue
         raw, display = _saved_and_sent(field, record)
-        sent = _sent(field)
+        sent = _sent(field, getattr(record, field.name, None))
         if field.name == "arr":
             same = _same_amount(sent, raw)
         else:

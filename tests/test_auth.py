@@ -49,11 +49,29 @@ def test_ten_failures_lock_the_email_even_with_the_right_password(app, client, m
     assert failures == 10
 
 
-def test_failures_from_one_address_lock_that_address(client, make_user):
-    make_user("csm", email="victim@example.test")
+def test_guessing_random_emails_from_one_address_locks_no_one_else(client, make_user):
+    make_user("csm", email="colleague@example.test")
     for n in range(10):
         sign_in(client, f"guess{n}@example.test", "whatever-1")
+    assert sign_in(client, "colleague@example.test", PASSWORD).status_code == 302
+
+
+def test_many_failures_from_one_address_lock_that_address(app, client, make_user, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_ADDRESS", 12)
+    make_user("csm", email="victim@example.test")
+    for n in range(12):
+        sign_in(client, f"guess{n}@example.test", "whatever-1")
     assert sign_in(client, "victim@example.test", PASSWORD).status_code == 429
+    other_address = client.post(
+        "/login",
+        data={
+            "email": "victim@example.test",
+            "password": PASSWORD,
+            "csrf_token": csrf_token(client),
+        },
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
+    assert other_address.status_code == 302
 
 
 def test_deactivated_user_cannot_sign_in_and_open_sessions_end(app, client, make_user):

@@ -1,8 +1,5 @@
 """Translated names of the account book's enumerations."""
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
-
 from app.accounts.models import Channel, ContactRole, LifecycleStatus, Tier
 from app.formatting import (
     ACTION_LABELS,
@@ -11,6 +8,8 @@ from app.formatting import (
     LABELS,
     register_field_enums,
 )
+from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_pgettext
 
 TIER_LABELS = {
     Tier.STRATEGIC: _l("Strategic"),

@@ -4,7 +4,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased, joinedload
 
 from app.accounts.labels import HEALTH_BANDS
@@ -21,6 +20,8 @@ from app.accounts.models import (
 from app.audit import services as audit
 from app.auth.models import User
 from app.extensions import db
+from app.inputs import as_id
+from app.i18n import lazy_gettext as _l
 from app.models import DomainError, contains, utcnow
 
 ACCOUNT_FIELDS = (
@@ -298,7 +299,7 @@ class AccountFilters:
             f.sort = "name"
         if f.direction not in ("asc", "desc"):
             f.direction = "asc"
-        if f.owner not in ("me", "none") and not f.owner.isdigit():
+        if f.owner not in ("me", "none") and as_id(f.owner) is None:
             f.owner = ""
         f.q = f.q[:100]
         return f

@@ -1,9 +1,8 @@
 """Translated names of the roles."""
 
-from flask_babel import lazy_gettext as _l
-
 from app.auth.models import Role
 from app.formatting import LABELS
+from app.i18n import lazy_gettext as _l
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Admin"),

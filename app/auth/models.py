@@ -47,6 +47,9 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    # The key of the server-side session this object was loaded for (see UserSession).
+    session_key: str = ""
+
     @property
     def roles(self) -> set[Role]:
         return {row.role for row in self.role_rows}
@@ -69,7 +72,8 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What the login cookies carry: the user and the server-side session they signed in to."""
+        return f"{self.id}:{self.session_key}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -78,8 +82,10 @@ class User(UserMixin, TimestampMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     def end_sessions(self) -> None:
-        """Invalidate every login cookie issued so far."""
+        """Invalidate every login cookie issued so far: each names a session row, deleted here."""
         self.session_token = new_session_token()
+        if self.id is not None:
+            db.session.execute(sa.delete(UserSession).where(UserSession.user_id == self.id))
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -93,6 +99,21 @@ class UserRole(db.Model):
     )
     role: Mapped[Role] = enum_column(Role, "role", primary_key=True)
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The login cookie names its key; signing out deletes the row."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True, nullable=False)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class LoginAttempt(db.Model):

@@ -7,16 +7,18 @@ from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
-from app.auth.models import LoginAttempt, Role, User, UserRole
+from app.auth.models import LoginAttempt, Role, User, UserRole, UserSession
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import DomainError, utcnow
 
 log = logging.getLogger(__name__)
+# Refused and suspicious requests, for a log system to alert on (see app.security).
+security_log = logging.getLogger("app.security")
 
 USER_AUDIT_FIELDS = ("email", "name", "active", "locale")
 
@@ -38,39 +40,87 @@ class EmailTaken(DomainError):
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login loader: the id carries the session token, so rotating it ends sessions."""
-    ident, _, token = user_id.partition(":")
-    if not ident.isdigit():
+    """Flask-Login loader: the id names a live server-side session of an active user."""
+    ident, _, key = user_id.partition(":")
+    if not ident.isdigit() or not key or len(ident) > 18:
         return None
-    stmt = sa.select(User).where(User.id == int(ident)).options(joinedload(User.role_rows))
+    stmt = (
+        sa.select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == int(ident),
+            User.active.is_(True),
+            UserSession.key == key,
+            UserSession.expires_at > utcnow(),
+        )
+        .options(joinedload(User.role_rows))
+    )
     user = db.session.scalars(stmt).unique().one_or_none()
-    if user is None or not user.active or user.session_token != token:
-        return None
+    if user is not None:
+        user.session_key = key
     return user
+
+
+def start_session(user: User, *, remember: bool, ip_address: str) -> None:
+    """A new server-side session for a sign-in; the login cookies will name its key."""
+    config = current_app.config
+    lifetime = (
+        config["REMEMBER_COOKIE_DURATION"] if remember else config["PERMANENT_SESSION_LIFETIME"]
+    )
+    now = utcnow()
+    db.session.execute(
+        sa.delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
+    )
+    key = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            key=key,
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + lifetime,
+            ip_address=ip_address,
+        )
+    )
+    user.session_key = key
+
+
+def end_session(user: User) -> None:
+    """Sign-out: the session the cookies name is deleted, so replaying them no longer works."""
+    if user.session_key:
+        db.session.execute(sa.delete(UserSession).where(UserSession.key == user.session_key))
 
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _recent_failures(column, value, since) -> int:
+def _recent_failures(since, **match) -> int:
     stmt = sa.select(sa.func.count(LoginAttempt.id)).where(
-        column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
+        LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
     )
+    for column, value in match.items():
+        stmt = stmt.where(getattr(LoginAttempt, column) == value)
     return db.session.scalar(stmt)
 
 
 def authenticate(email: str, password: str, ip_address: str) -> User | None:
-    """The active user with these credentials, or None; raises LoginLocked when throttled."""
+    """The active user with these credentials, or None; raises LoginLocked when throttled.
+
+    Failures are counted per (e-mail, address) pair and, with a higher limit, per address: one
+    address guessing at random e-mails is stopped without locking everyone else out, and the
+    users behind one proxy or office address do not lock each other out.
+    """
     email = normalize_email(email)
     config = current_app.config
     since = utcnow() - timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
-    limit = config["LOGIN_MAX_FAILURES"]
     if (
-        _recent_failures(LoginAttempt.email, email, since) >= limit
-        or _recent_failures(LoginAttempt.ip_address, ip_address, since) >= limit
+        _recent_failures(since, email=email, ip_address=ip_address) >= config["LOGIN_MAX_FAILURES"]
+        or _recent_failures(since, ip_address=ip_address)
+        >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     ):
-        log.warning("sign-in refused, locked: email=%s ip=%s", email, ip_address)
+        security_log.warning(
+            "sign-in throttled: email=%s ip=%s route=auth.login", email, ip_address
+        )
         raise LoginLocked(config["LOGIN_LOCK_MINUTES"])
 
     user = db.session.scalar(sa.select(User).where(User.email == email))
@@ -81,9 +131,14 @@ def authenticate(email: str, password: str, ip_address: str) -> User | None:
         ok = user.check_password(password) and user.active
     db.session.add(LoginAttempt(email=email, ip_address=ip_address, succeeded=ok))
     if not ok:
-        log.warning("failed sign-in: email=%s ip=%s", email, ip_address)
+        security_log.warning("failed sign-in: email=%s ip=%s route=auth.login", email, ip_address)
         return None
-    user.last_login_at = utcnow()
+    # Bookkeeping, not an edit: a plain UPDATE leaves the record's version alone, so an admin
+    # editing this user meanwhile gets no false conflict.
+    db.session.execute(
+        sa.update(User).where(User.id == user.id).values(last_login_at=utcnow()),
+        execution_options={"synchronize_session": "fetch"},
+    )
     return user
 
 

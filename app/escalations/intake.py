@@ -102,7 +102,7 @@ def values(form, account: Account, actor, *, editing: bool = False) -> dict:
     }
     if can_manage_escalations(actor) or not editing:
         values["legal_hold"] = bool(form.legal_hold.data) and can_manage_escalations(actor)
-    if form.arr_at_risk.data:
+    if (form.arr_at_risk.data or "").strip():  # blank or only spaces: the account's ARR
         amount = parse_amount(form.arr_at_risk.data, account.currency)
         values["arr_at_risk_minor"] = to_minor_units(amount, account.currency)
         values["arr_at_risk_currency"] = account.currency

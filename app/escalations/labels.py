@@ -1,8 +1,5 @@
 """Translated names of the escalation enumerations."""
 
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
-
 from app.escalations.models import (
     Category,
     ClockKind,
@@ -19,6 +16,8 @@ from app.formatting import (
     LABELS,
     register_field_enums,
 )
+from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_pgettext
 
 SEVERITY_LABELS = {
     Severity.CRITICAL: _l("Critical"),

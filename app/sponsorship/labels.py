@@ -1,8 +1,7 @@
 """Translated names of the sponsorship enumerations."""
 
-from flask_babel import lazy_gettext as _l
-
 from app.formatting import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS, LABELS, register_field_enums
+from app.i18n import lazy_gettext as _l
 from app.sponsorship.models import (
     CriterionKind,
     CriterionSide,
