@@ -93,8 +93,8 @@ def test_every_wrong_field_gets_its_own_message_and_nothing_is_saved(app, client
         "Enter a domain such as example.co.jp.",
         "The ARR cannot be negative.",
         "Between 0 and 100.",
-        "Not a valid integer",
-        "Not a valid date value",
+        "Enter a whole number such as 80.",
+        "Use a date like 2026-04-01 or 2026/04/01.",
     ):
         assert message in html, message
     with app.app_context():

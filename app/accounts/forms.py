@@ -1,9 +1,9 @@
 """Account, contact, note, filter and import forms."""
 
 import re
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -33,6 +33,7 @@ from app.accounts.labels import (
     choices,
 )
 from app.formatting import CURRENCIES, minor_units_exponent
+from app.i18n import lazy_gettext as _l
 from app.validators import EmailAddress
 
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -45,16 +46,27 @@ def clean_domain(value: str) -> str:
     return value.removeprefix("www.")
 
 
+def halfwidth(text: str | None) -> str:
+    """Full-width digits and signs typed with a Japanese IME, as ASCII: '１２，０００' -> '12,000'.
+
+    NFKC, so it is for numbers, dates and codes, never for names (it would rewrite their
+    half-width katakana).
+    """
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
 def parse_amount(text: str, currency: str) -> Decimal:
-    """An ARR typed by a person ('1,200,000' or '1200000.50'); ValueError with a reason."""
-    cleaned = (text or "").strip().replace(",", "").replace("_", "").replace(" ", "")
+    """An ARR as a person types it ('1,200,000', '1200000.50', '１２，０００'); ValueError why."""
+    cleaned = "".join(halfwidth(text).replace(",", "").replace("_", "").split())
     if not cleaned:
         raise ValueError(_l("Enter the ARR (0 if none)."))
     try:
         amount = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(_l("Enter a number such as 1200000 or 1200000.50.")) from None
-    if not amount.is_finite() or amount < 0:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValueError(_l("Enter a number such as 1200000 or 1200000.50."))
+    if amount < 0:
         raise ValueError(_l("The ARR cannot be negative."))
     places = minor_units_exponent(currency)
     if -amount.as_tuple().exponent > places:
@@ -68,6 +80,29 @@ def parse_amount(text: str, currency: str) -> Decimal:
     if amount >= Decimal(10) ** 15:
         raise ValueError(_l("That amount is too large."))
     return amount
+
+
+class WholeNumberField(IntegerField):
+    """An integer that may be typed with full-width digits ('８０', '－２０')."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata([halfwidth(value) for value in valuelist])
+        except ValueError:
+            raise ValueError(_l("Enter a whole number such as 80.")) from None
+
+
+class CalendarDateField(DateField):
+    """A date as 2026-04-01 or as Excel Japan writes it, 2026/04/01 (also 2026/4/1, full-width)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=["%Y-%m-%d", "%Y/%m/%d"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata([halfwidth(value) for value in valuelist])
+        except ValueError:
+            raise ValueError(_l("Use a date like 2026-04-01 or 2026/04/01.")) from None
 
 
 class AccountForm(FlaskForm):
@@ -85,13 +120,13 @@ class AccountForm(FlaskForm):
     )
     arr = StringField(_l("ARR"), validators=[InputRequired()], default="0")
     currency = SelectField(_l("Currency"), choices=[(c, c) for c in CURRENCIES], default="JPY")
-    renewal_date = DateField(_l("Renewal date"), validators=[Optional()])
+    renewal_date = CalendarDateField(_l("Renewal date"), validators=[Optional()])
     status = SelectField(_l("Lifecycle status"), choices=choices(STATUS_LABELS), default="active")
-    health_score = IntegerField(
+    health_score = WholeNumberField(
         _l("Health score"),
         validators=[Optional(), NumberRange(min=0, max=100, message=_l("Between 0 and 100."))],
     )
-    nps = IntegerField(
+    nps = WholeNumberField(
         _l("Latest NPS"),
         validators=[
             Optional(),
@@ -156,6 +191,9 @@ class ImportForm(FlaskForm):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))],
-        description=_l("UTF-8 (with or without BOM) or Shift_JIS, first row with column names."),
+        description=_l(
+            "UTF-8, Shift_JIS (cp932) or UTF-16 (Excel's Unicode text), comma- or tab-separated;"
+            " the first row names the columns."
+        ),
     )
     submit = SubmitField(_l("Check file"))

@@ -6,12 +6,17 @@ are validated again (the book may have changed) and every valid row is written i
 transaction. Export writes the same columns, so a file exported here imports back.
 """
 
+import codecs
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, format_number
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -47,14 +52,115 @@ class ImportFileError(Exception):
     """The file as a whole cannot be read; the message says why."""
 
 
+def column_titles() -> dict[str, str]:
+    """The export's column titles, in the reader's language; the import accepts them too."""
+    return {
+        "name": _("Name"),
+        "domain": _("Domain"),
+        "industry": _("Industry"),
+        "tier": _("Tier"),
+        "arr": _("ARR"),
+        "currency": _("Currency"),
+        "renewal_date": _("Renewal date"),
+        "status": _("Lifecycle status"),
+        "health_score": _("Health score"),
+        "nps": _("Latest NPS"),
+        "csm_owner_email": _("CSM owner e-mail"),
+        "ae_owner_email": _("AE owner e-mail"),
+        "notes": _("Notes"),
+    }
+
+
+def _header_key(text: str) -> str:
+    """'Renewal date', 'renewal_date' and 'ＲＥＮＥＷＡＬ　ＤＡＴＥ' compare equal."""
+    return " ".join(unicodedata.normalize("NFKC", text).replace("_", " ").split()).casefold()
+
+
+def _known_headers() -> dict[str, str]:
+    """Header text -> column: the machine names and the export's titles in every language."""
+    known = {_header_key(column): column for column in COLUMNS}
+    for locale in current_app.config["LANGUAGES"]:
+        with force_locale(locale):
+            for column, title in column_titles().items():
+                known.setdefault(_header_key(title), column)
+    return known
+
+
+def _accepted_encodings() -> str:
+    return _("UTF-8, Shift_JIS (cp932) or UTF-16 with a byte order mark (Excel's Unicode text)")
+
+
+def _refuse(found: str | None = None) -> ImportFileError:
+    if found:
+        return ImportFileError(
+            _(
+                "The file is in %(found)s, which cannot be imported. "
+                "Save it as CSV in %(accepted)s and upload it again.",
+                found=found,
+                accepted=_accepted_encodings(),
+            )
+        )
+    return ImportFileError(
+        _(
+            "The file is not text in an encoding that can be read. "
+            "Save it as CSV in %(accepted)s and upload it again.",
+            accepted=_accepted_encodings(),
+        )
+    )
+
+
+# Characters no spreadsheet writes into a text file: a sign of a binary file.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Half-width katakana and the private use area: what EUC-JP bytes become when read as cp932.
+_CP932_GARBLE = re.compile(r"[\uff61-\uff9f\ue000-\uf8ff]")
+
+
+def _as_euc_jp(raw: bytes) -> str | None:
+    try:
+        return raw.decode("euc_jp")
+    except UnicodeDecodeError:
+        return None
+
+
+def _reads_better_as_euc_jp(raw: bytes, cp932_text: str) -> bool:
+    """True when bytes that decode as cp932 read more plausibly as EUC-JP.
+
+    Most EUC-JP bytes are also valid cp932, where their pairs turn into half-width
+    katakana and private-use characters; genuine cp932 kanji and kana rarely decode as
+    EUC-JP at all (lead bytes 0x81-0x9F are invalid there).
+    """
+    euc_text = _as_euc_jp(raw)
+    return euc_text is not None and len(_CP932_GARBLE.findall(cp932_text)) > len(
+        _CP932_GARBLE.findall(euc_text)
+    )
+
+
 def decode(raw: bytes) -> tuple[str, str]:
-    """Text and encoding name of an upload: UTF-8 (BOM or not), else Shift_JIS (cp932)."""
-    for encoding in ("utf-8-sig", "cp932"):
+    """Text and encoding name of an upload, in one of the encodings Excel writes.
+
+    UTF-16 with a byte order mark (Excel's "Unicode text"), UTF-8 with or without BOM, or
+    Shift_JIS (cp932). Anything else is refused rather than guessed: EUC-JP and ISO-2022-JP
+    decode without error as cp932 or UTF-8 and would import garbled names.
+    """
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise _refuse("UTF-32")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = [("utf-16", "utf-16")]
+    elif b"\x1b$" in raw or b"\x1b(" in raw:
+        raise _refuse("ISO-2022-JP")
+    else:
+        candidates = [("utf-8-sig", "utf-8"), ("cp932", "shift_jis")]
+    for codec, name in candidates:
         try:
-            return raw.decode(encoding), "shift_jis" if encoding == "cp932" else "utf-8"
+            text = raw.decode(codec)
         except UnicodeDecodeError:
             continue
-    raise ImportFileError(_("The file is neither UTF-8 nor Shift_JIS text."))
+        if _CONTROL.search(text):
+            raise _refuse()
+        if codec == "cp932" and _reads_better_as_euc_jp(raw, text):
+            raise _refuse("EUC-JP")
+        return text, name
+    raise _refuse("EUC-JP" if _as_euc_jp(raw) is not None else None)
 
 
 @dataclass
@@ -76,13 +182,42 @@ def _owner_lookup(role: Role) -> dict[str, int]:
     return dict(db.session.execute(stmt).all())
 
 
+def _delimiter(text: str) -> str:
+    """Comma, or tab for Excel's "Unicode text" and "Text (tab delimited)" files."""
+    header = text.split("\n", 1)[0]
+    return "\t" if header.count("\t") > header.count(",") else ","
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of each CSV record; ImportFileError where the CSV cannot be parsed."""
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
+    line = 1
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+            line = reader.line_num + 1
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise ImportFileError(
+                _(
+                    "Line %(line)d: a field is longer than %(n)s characters. Nothing was imported.",
+                    line=line,
+                    n=format_number(csv.field_size_limit()),
+                )
+            ) from None
+        raise ImportFileError(
+            _("Line %(line)d cannot be read as CSV (%(reason)s).", line=line, reason=error)
+        ) from None
+
+
 def validate(text: str, actor) -> list[RowResult]:
     """Every data row of the CSV with its values or its errors, in file order."""
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None:
+    records = _records(text)
+    first = next(records, None)
+    if first is None:
         raise ImportFileError(_("The file is empty."))
-    headers = [h.strip().lower() for h in reader.fieldnames]
-    reader.fieldnames = headers
+    known = _known_headers()
+    headers = [known.get(_header_key(cell)) for cell in first[1]]
     missing = [c for c in REQUIRED_COLUMNS if c not in headers]
     if missing:
         raise ImportFileError(
@@ -96,11 +231,14 @@ def validate(text: str, actor) -> list[RowResult]:
     seen_domains: dict[str, int] = {}
     existing = set(db.session.scalars(sa.select(services.Account.domain)))
     results = []
-    for index, row in enumerate(reader):
+    for index, (line, cells) in enumerate(records):
         if index >= MAX_ROWS:
             raise ImportFileError(_("At most %(n)d rows per file.", n=MAX_ROWS))
-        line = reader.line_num
-        row = {k: from_spreadsheet((v or "").strip()) for k, v in row.items() if k in COLUMNS}
+        row = {
+            column: from_spreadsheet(cell.strip())
+            for column, cell in zip(headers, cells, strict=False)
+            if column is not None
+        }
         if not any(row.values()):
             continue
         results.append(_validate_row(line, row, actor, csms, aes, seen_domains, existing))
@@ -240,14 +378,15 @@ def from_spreadsheet(text: str) -> str:
 
 
 def export_csv(stmt) -> Iterator[str]:
-    """Yield the CSV export chunk by chunk: a BOM so Excel reads UTF-8, then a header.
+    """Yield the CSV export chunk by chunk: a BOM so Excel reads UTF-8, then a header
+    of column titles in the reader's language.
 
     The query runs here, while the response streams, fetching 1,000 rows at a time.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     yield "\ufeff"
-    writer.writerow(COLUMNS)
+    writer.writerow(column_titles()[column] for column in COLUMNS)
     rows = db.session.execute(stmt.execution_options(yield_per=1000))
     for (
         name,

@@ -82,7 +82,7 @@ def export_accounts():
     filename = f"accounts-{date.today().isoformat()}.csv"
     return Response(
         stream_with_context(importing.export_csv(stmt)),
-        mimetype="text/csv; charset=utf-8",
+        content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -247,6 +247,7 @@ def edit_contact(account_id: int, contact_id: int):
                 account=account,
                 contact=contact,
                 current=contact,
+                confirm=ConfirmForm(),
             )
         services.update_contact(current_user, contact, _contact_values(form))
         db.session.commit()
