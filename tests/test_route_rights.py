@@ -4,6 +4,8 @@ A route missing from RIGHTS fails test_every_route_is_in_the_table: a new route 
 ship without its row here.
 """
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
@@ -22,9 +24,11 @@ from app.extensions import db
 from app.sponsorship.models import (
     Criterion,
     Objective,
+    ProgramSettings,
     Sponsorship,
     SponsorshipStatus,
     SponsorshipTask,
+    TrainingRecord,
 )
 from tests.conftest import ROLES, csrf_token, login
 
@@ -52,10 +56,12 @@ RIGHTS = {
     ("auth.logout", "POST", ""): ("/logout", {ANON: 302, "*": 302}),
     ("auth.profile", "GET", ""): ("/profile", {ANON: 302, "*": 200}),
     ("auth.profile", "POST", ""): ("/profile", {ANON: 302, "*": 422}),
-    ("auth.list_users", "GET", ""): ("/admin/users", only({"admin"}, 200)),
+    # Everyone reads users, SLA policies, reply templates and the program (read only); only
+    # admins change them.
+    ("auth.list_users", "GET", ""): ("/admin/users", {ANON: 302, "*": 200}),
     ("auth.new_user", "GET", ""): ("/admin/users/new", only({"admin"}, 200)),
     ("auth.new_user", "POST", ""): ("/admin/users/new", only({"admin"}, 422)),
-    ("auth.edit_user", "GET", ""): ("/admin/users/{other_user}", only({"admin"}, 200)),
+    ("auth.edit_user", "GET", ""): ("/admin/users/{other_user}", {ANON: 302, "*": 200}),
     ("auth.edit_user", "POST", ""): ("/admin/users/{other_user}", only({"admin"}, 422)),
     ("auth.set_user_active", "POST", ""): (
         "/admin/users/{other_user}/active",
@@ -203,6 +209,16 @@ RIGHTS = {
         "/sponsorships/{sponsorship}/approve",
         only(DECIDERS, 422),
     ),
+    # A nomination approved with the signed-in executive (or, for others, an executive) as
+    # sponsor; then with another executive, whom only an admin may name.
+    ("sponsorship.approve", "POST", "own_sponsor"): (
+        "/sponsorships/{nomination}/approve",
+        only(DECIDERS, 302),
+    ),
+    ("sponsorship.approve", "POST", "other_sponsor"): (
+        "/sponsorships/{nomination}/approve",
+        only(DECIDERS, 302) | {"executive": 422},
+    ),
     ("sponsorship.decline", "POST", ""): (
         "/sponsorships/{sponsorship}/decline",
         only(DECIDERS, 422),
@@ -234,7 +250,7 @@ RIGHTS = {
         "/sponsorships/executives/{executive}/training",
         only(DECIDERS, 422),
     ),
-    ("sponsorship.program_settings", "GET", ""): ("/sponsorships/program", only({"admin"}, 200)),
+    ("sponsorship.program_settings", "GET", ""): ("/sponsorships/program", {ANON: 302, "*": 200}),
     ("sponsorship.program_settings", "POST", ""): ("/sponsorships/program", only({"admin"}, 422)),
     ("sponsorship.add_criterion", "POST", ""): (
         "/sponsorships/program/criteria",
@@ -244,10 +260,10 @@ RIGHTS = {
         "/sponsorships/program/criteria/{criterion}/remove",
         only({"admin"}, 302),
     ),
-    ("escalation_admin.sla_policies", "GET", ""): ("/admin/sla-policies", only({"admin"}, 200)),
+    ("escalation_admin.sla_policies", "GET", ""): ("/admin/sla-policies", {ANON: 302, "*": 200}),
     ("escalation_admin.edit_sla_policy", "GET", ""): (
         "/admin/sla-policies/{policy}",
-        only({"admin"}, 200),
+        {ANON: 302, "*": 200},
     ),
     ("escalation_admin.edit_sla_policy", "POST", ""): (
         "/admin/sla-policies/{policy}",
@@ -255,16 +271,29 @@ RIGHTS = {
     ),
     ("escalation_admin.reply_templates", "GET", ""): (
         "/admin/reply-templates",
-        only({"admin"}, 200),
+        {ANON: 302, "*": 200},
     ),
     ("escalation_admin.edit_reply_template", "GET", ""): (
         "/admin/reply-templates/{template}",
-        only({"admin"}, 200),
+        {ANON: 302, "*": 200},
     ),
     ("escalation_admin.edit_reply_template", "POST", ""): (
         "/admin/reply-templates/{template}",
         only({"admin"}, 422),
     ),
+}
+
+
+# What a POST sends besides the CSRF token, where the row needs more than an empty form.
+POST_DATA = {
+    ("sponsorship.approve", "POST", "own_sponsor"): lambda ids: {
+        "sponsor_id": ids["executive"],
+        "start_on": "2027-01-04",
+    },
+    ("sponsorship.approve", "POST", "other_sponsor"): lambda ids: {
+        "sponsor_id": ids["other_executive"],
+        "start_on": "2027-01-04",
+    },
 }
 
 
@@ -306,6 +335,7 @@ def world(app, make_user, make_account, make_contact):
             "other_contact": make_contact(other),
         }
         executive = me if who == "executive" else make_user("executive")
+        other_executive = make_user("executive")
         with app.app_context():
             csv_text = "name,domain\nNew One,new-one.example.com\n"
             for key, user_id in (("own_batch", me or someone), ("other_batch", someone)):
@@ -350,8 +380,22 @@ def world(app, make_user, make_account, make_contact):
             )
             sponsorship.tasks = [SponsorshipTask(position=0, text="Call")]
             sponsorship.objectives = [Objective(text="Renew")]
-            db.session.add(sponsorship)
+            nomination = Sponsorship(
+                account_id=own, status=SponsorshipStatus.NOMINATED, nomination_reason="y"
+            )
+            db.session.add_all([sponsorship, nomination])
             db.session.flush()
+            ids.update(nomination=nomination.id, other_executive=other_executive)
+            for trained in (executive, other_executive):  # both could sponsor
+                db.session.add_all(
+                    TrainingRecord(
+                        user_id=trained,
+                        module=module,
+                        completed_on=date(2026, 1, 5),
+                        recorded_by_id=trained,
+                    )
+                    for module in db.session.get(ProgramSettings, 1).required_modules
+                )
             ids.update(
                 sponsorship=sponsorship.id,
                 task=sponsorship.tasks[0].id,
@@ -381,7 +425,8 @@ def test_route_answers_as_the_rights_table_says(app, client, world, key, who):
     if method == "GET":
         response = client.get(url)
     else:
-        response = client.post(url, data={"csrf_token": token})
+        extra = POST_DATA.get(key, lambda ids: {})(ids)
+        response = client.post(url, data={"csrf_token": token, **extra})
     want = expected.get(who, expected.get("*"))
     assert response.status_code == want, f"{method} {url} as {who}"
     if who == ANON and want == 302 and endpoint not in ("auth.logout",):

@@ -143,11 +143,11 @@ def test_approval_needs_an_executive_with_training_and_capacity(
 ):
     login(client, app, people["csm"])
     sid = nominate(client, account)
-    decider = app.test_client()
-    login(decider, app, people["exec"])
+    admin = app.test_client()
+    login(admin, app, people["admin"])
     today = date.today().isoformat()
     untrained = post(
-        decider, f"/sponsorships/{sid}/approve", sponsor_id=str(people["rookie"]), start_on=today
+        admin, f"/sponsorships/{sid}/approve", sponsor_id=str(people["rookie"]), start_on=today
     )
     html = untrained.get_data(as_text=True)
     assert untrained.status_code == 422
@@ -156,9 +156,11 @@ def test_approval_needs_an_executive_with_training_and_capacity(
         "Escalation handling." in html
     )
     not_exec = post(
-        decider, f"/sponsorships/{sid}/approve", sponsor_id=str(people["manager"]), start_on=today
+        admin, f"/sponsorships/{sid}/approve", sponsor_id=str(people["manager"]), start_on=today
     )
     assert not_exec.status_code == 422  # not in the list of executives
+    decider = app.test_client()
+    login(decider, app, people["exec"])
     train(app, people["exec"])
     with app.app_context():
         db.session.get(ProgramSettings, 1).max_active_per_executive = 1
@@ -455,3 +457,48 @@ def test_in_app_notification_about_a_nomination_opens_it(app, client, people, ac
     login(admin, app, people["admin"])
     html = admin.get("/notifications/").get_data(as_text=True)
     assert f'href="/sponsorships/{sid}"' in html
+
+
+def sponsor_options(html: str) -> list[tuple[str, bool]]:
+    """(value, selected) of each choice in the approval form's sponsor list."""
+    select = re.search(r'<select[^>]*name="sponsor_id"[^>]*>(.*?)</select>', html, re.S).group(1)
+    return [
+        (value, "selected" in attributes)
+        for attributes, value in re.findall(r'<option([^>]*?)value="([^"]*)"', select)
+    ]
+
+
+def test_an_executive_approves_only_as_the_sponsor_themself(app, client, people, account):
+    login(client, app, people["csm"])
+    sid = nominate(client, account)
+    train(app, people["exec"])
+    train(app, people["rookie"])
+    decider = app.test_client()
+    login(decider, app, people["exec"])
+    page = decider.get(f"/sponsorships/{sid}").get_data(as_text=True)
+    assert sponsor_options(page) == [(str(people["exec"]), True)]
+    assert "Rookie Exec" not in page
+    today = date.today().isoformat()
+    refused = post(
+        decider, f"/sponsorships/{sid}/approve", sponsor_id=str(people["rookie"]), start_on=today
+    )
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert "You approve as the sponsor yourself; only an admin can name another executive." in html
+    assert sponsor_options(html) == [(str(people["exec"]), True)]
+    with app.app_context():
+        sponsorship = db.session.get(Sponsorship, sid)
+        assert sponsorship.status == SponsorshipStatus.NOMINATED
+        assert sponsorship.sponsor_id is None
+    admin = app.test_client()
+    login(admin, app, people["admin"])
+    offered = {
+        value for value, _selected in sponsor_options(admin.get(f"/sponsorships/{sid}").text)
+    }
+    assert {str(people["exec"]), str(people["rookie"])} <= offered
+    approved = post(
+        admin, f"/sponsorships/{sid}/approve", sponsor_id=str(people["rookie"]), start_on=today
+    )
+    assert approved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Sponsorship, sid).sponsor_id == people["rookie"]

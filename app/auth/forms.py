@@ -1,6 +1,5 @@
 """Sign-in, profile and user administration forms."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -16,6 +15,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Optional, Validat
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.labels import LANGUAGE_LABELS, ROLE_LABELS
+from app.i18n import lazy_gettext as _l
 from app.validators import EmailAddress
 
 MIN_PASSWORD = 8

@@ -2,7 +2,7 @@
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 
 from app.auth.models import Role
@@ -22,6 +22,20 @@ def roles_required(*roles: Role):
         return wrapped
 
     return decorator
+
+
+def admin_changes(view):
+    """Every signed-in role reads the page (SPEC: everyone reads everything); only admins
+    send its forms."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if request.method not in ("GET", "HEAD") and not current_user.has_role(Role.ADMIN):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def can_create_account(user) -> bool:
@@ -80,6 +94,11 @@ def can_nominate(user, account) -> bool:
 def can_decide_sponsorship(user) -> bool:
     """Approve or decline a nomination: executives and admins."""
     return user.has_role(Role.ADMIN, Role.EXECUTIVE)
+
+
+def can_name_sponsor(user, sponsor) -> bool:
+    """Approving, an executive names themself as the sponsor; an admin may name any executive."""
+    return user.has_role(Role.ADMIN) or sponsor.id == user.id
 
 
 def can_steward_sponsorship(user, sponsorship) -> bool:

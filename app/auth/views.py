@@ -14,7 +14,7 @@ from app.auth import bp
 from app.auth import services as users
 from app.auth.forms import ConfirmForm, LoginForm, NewUserForm, ProfileForm, UserForm
 from app.auth.models import Role, User
-from app.auth.permissions import roles_required
+from app.auth.permissions import admin_changes, roles_required
 from app.extensions import db
 from app.models import DomainError
 from app.versioning import stale, version_matches
@@ -48,10 +48,14 @@ def login():
                 "error",
             )
             return render_template("auth/login.html", form=form), 429
-        db.session.commit()
         if user is None:
+            db.session.commit()  # the failed attempt counts towards the throttle
             flash(_("The e-mail or password is incorrect."), "error")
             return render_template("auth/login.html", form=form), 200
+        users.start_session(
+            user, remember=form.remember.data, ip_address=request.remote_addr or "-"
+        )
+        db.session.commit()
         next_url = _safe_next(request.args.get("next"))
         session.clear()  # a fresh session at sign-in: no fixation
         login_user(user, remember=form.remember.data)
@@ -62,6 +66,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    users.end_session(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -89,8 +95,10 @@ def profile():
             locale=form.locale.data,
             password=form.new_password.data or None,
         )
+        if form.new_password.data:  # every session ended, this one too: sign this one in again
+            users.start_session(user, remember=False, ip_address=request.remote_addr or "-")
         db.session.commit()
-        if form.new_password.data:  # their own cookie carried the old token: sign in again
+        if form.new_password.data:
             login_user(user)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
@@ -98,16 +106,19 @@ def profile():
 
 
 @bp.get("/admin/users")
-@roles_required(Role.ADMIN)
+@login_required
 def list_users():
+    """Every role sees who is who (name, roles, active); e-mail addresses only admins."""
     q = (request.args.get("q") or "").strip()
     stmt = (
         sa.select(User)
         .options(selectinload(User.role_rows))
         .order_by(User.active.desc(), User.name)
     )
-    if q:
+    if q and current_user.is_admin:
         stmt = stmt.where(sa.or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
+    elif q:
+        stmt = stmt.where(User.name.ilike(f"%{q}%"))
     page = db.paginate(stmt, per_page=50, error_out=False)
     return render_template("auth/users.html", page=page, q=q, confirm=ConfirmForm())
 
@@ -136,9 +147,11 @@ def new_user():
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@admin_changes
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
+    if not current_user.is_admin:  # name, roles and whether active; no form, no history
+        return render_template("auth/user.html", user=user)
     form = UserForm(obj=user)
     if request.method == "GET":
         form.version.data = user.version

@@ -1,14 +1,18 @@
-"""Admin pages of the escalation domain: SLA policies and reply templates."""
+"""Admin pages of the escalation domain: SLA policies and reply templates. Every role reads
+them (a CSM sees the SLA they work to); only admins change them."""
+
+from datetime import date, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.audit import services as audit
 from app.audit.services import history_for
-from app.auth.models import Role
-from app.auth.permissions import roles_required
+from app.auth.permissions import admin_changes
 from app.escalations.forms import ReplyTemplateForm, SlaPolicyForm, format_hours
 from app.escalations.labels import SEVERITY_LABELS, TEMPLATE_KEYS
 from app.escalations.models import ReplyTemplate, Severity, SlaPolicy
@@ -27,8 +31,30 @@ POLICY_FIELDS = (
 SEVERITY_ORDER = {s: i for i, s in enumerate(Severity)}
 
 
+def _policy_as_shown(policy: SlaPolicy) -> SimpleNamespace:
+    """The saved policy as its form shows it: filled in on GET, compared in a conflict."""
+    return SimpleNamespace(
+        version=policy.version,
+        first_response_minutes=policy.first_response_minutes,
+        update_interval_minutes=policy.update_interval_minutes,
+        resolution_minutes=policy.resolution_minutes,
+        timezone=policy.timezone,
+        hours=format_hours(policy.hours),
+        holidays="\n".join(policy.holidays or []),
+    )
+
+
+def _business_week(policy: SlaPolicy) -> list[tuple[str, list | None]]:
+    """(weekday name in the reader's language, opening hours or None), Monday first."""
+    monday = date(2024, 1, 1)
+    return [
+        (format_date(monday + timedelta(days=n), "EEEE"), hours)
+        for n, hours in enumerate(policy.hours)
+    ]
+
+
 @admin_bp.get("/sla-policies")
-@roles_required(Role.ADMIN)
+@admin_changes
 def sla_policies():
     policies = sorted(
         db.session.scalars(sa.select(SlaPolicy)), key=lambda p: SEVERITY_ORDER[p.severity]
@@ -42,21 +68,17 @@ def sla_policies():
 
 
 @admin_bp.route("/sla-policies/<int:policy_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@admin_changes
 def edit_sla_policy(policy_id: int):
     policy = db.get_or_404(SlaPolicy, policy_id)
-    form = SlaPolicyForm(obj=policy)
-    if request.method == "GET":
-        form.version.data = policy.version
-        form.hours.data = format_hours(policy.hours)
-        form.holidays.data = "\n".join(policy.holidays or [])
-    elif form.validate_on_submit():
+    form = SlaPolicyForm(obj=_policy_as_shown(policy))
+    if form.validate_on_submit():
         if not version_matches(form, policy):
             return stale(
                 "escalations/admin_policy_form.html",
                 form=form,
                 policy=policy,
-                current=policy,
+                current=_policy_as_shown(policy),
                 history=history_for("sla_policy", policy.id),
             )
         for name in (
@@ -92,12 +114,13 @@ def edit_sla_policy(policy_id: int):
         "escalations/admin_policy_form.html",
         form=form,
         policy=policy,
+        business_week=_business_week(policy),
         history=history_for("sla_policy", policy.id),
     ), status
 
 
 @admin_bp.get("/reply-templates")
-@roles_required(Role.ADMIN)
+@admin_changes
 def reply_templates():
     templates = db.session.scalars(
         sa.select(ReplyTemplate).order_by(ReplyTemplate.key, ReplyTemplate.language)
@@ -108,31 +131,30 @@ def reply_templates():
 
 
 @admin_bp.route("/reply-templates/<int:template_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@admin_changes
 def edit_reply_template(template_id: int):
-    template = db.get_or_404(ReplyTemplate, template_id)
-    form = ReplyTemplateForm(obj=template)
-    if request.method == "GET":
-        form.version.data = template.version
-    elif form.validate_on_submit():
-        if not version_matches(form, template):
+    reply_template = db.get_or_404(ReplyTemplate, template_id)
+    form = ReplyTemplateForm(obj=reply_template)
+    if form.validate_on_submit():
+        # Not `template=`: that is stale()'s own first parameter, the page to render.
+        if not version_matches(form, reply_template):
             return stale(
                 "escalations/admin_template_form.html",
                 form=form,
-                template=template,
-                current=template,
-                history=history_for("reply_template", template.id),
+                reply_template=reply_template,
+                current=reply_template,
+                history=history_for("reply_template", reply_template.id),
             )
-        template.name, template.body = form.name.data.strip(), form.body.data
-        changes = audit.pending_changes(template, ("name", "body"))
+        reply_template.name, reply_template.body = form.name.data.strip(), form.body.data
+        changes = audit.pending_changes(reply_template, ("name", "body"))
         if changes:
             audit.record(
                 current_user,
                 "reply_template",
-                template.id,
+                reply_template.id,
                 "update",
                 changes=changes,
-                summary=f"{template.key} ({template.language})",
+                summary=f"{reply_template.key} ({reply_template.language})",
             )
         db.session.commit()
         flash(_("Reply template saved."), "success")
@@ -141,6 +163,7 @@ def edit_reply_template(template_id: int):
     return render_template(
         "escalations/admin_template_form.html",
         form=form,
-        template=template,
-        history=history_for("reply_template", template.id),
+        reply_template=reply_template,
+        keys=TEMPLATE_KEYS,
+        history=history_for("reply_template", reply_template.id),
     ), status

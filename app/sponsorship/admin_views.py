@@ -1,7 +1,9 @@
-"""Admin pages of the program: settings and entry/exit criteria."""
+"""The program's settings and entry/exit criteria: every role reads them, admins edit them."""
+
+from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,7 +11,7 @@ from app.audit import services as audit
 from app.audit.services import history_for
 from app.auth.forms import ConfirmForm
 from app.auth.models import Role
-from app.auth.permissions import roles_required
+from app.auth.permissions import admin_changes, roles_required
 from app.extensions import db
 from app.sponsorship import bp
 from app.sponsorship.forms import CriterionForm, ProgramForm
@@ -30,6 +32,18 @@ PROGRAM_FIELDS = (
     "entry_combination",
     "exit_combination",
 )
+
+
+LINE_FIELDS = ("responsibilities", "success_metrics", "required_modules")
+TIERS = ("strategic", "enterprise", "growth")
+
+
+def _as_shown(settings) -> SimpleNamespace:
+    """The saved settings as the form shows them: filled in on GET, compared in a conflict."""
+    shown = {name: getattr(settings, name) for name in PROGRAM_FIELDS if name != "cadence_by_tier"}
+    shown.update({name: "\n".join(shown[name]) for name in LINE_FIELDS})
+    shown.update({f"cadence_{t}": settings.cadence_by_tier.get(t, "") for t in TIERS})
+    return SimpleNamespace(version=settings.version, **shown)
 
 
 def _criteria():
@@ -60,29 +74,23 @@ def _page(form, criterion_form, status=200):
 
 
 @bp.route("/program", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@admin_changes
 def program_settings():
     settings = program()
-    form = ProgramForm(obj=settings)
-    if request.method == "GET":
-        form.version.data = settings.version
-        for name in ("responsibilities", "success_metrics", "required_modules"):
-            getattr(form, name).data = "\n".join(getattr(settings, name))
-        for tier in ("strategic", "enterprise", "growth"):
-            getattr(form, f"cadence_{tier}").data = settings.cadence_by_tier.get(tier, "")
-    elif form.validate_on_submit():
+    form = ProgramForm(obj=_as_shown(settings))
+    if form.validate_on_submit():
         if not version_matches(form, settings):
             return stale(
-                "sponsorship/program.html", form=form, current=settings, **_context(CriterionForm())
+                "sponsorship/program.html",
+                form=form,
+                current=_as_shown(settings),
+                **_context(CriterionForm()),
             )
         settings.purpose = form.purpose.data
-        for name in ("responsibilities", "success_metrics", "required_modules"):
+        for name in LINE_FIELDS:
             setattr(settings, name, form.lines(name))
         settings.default_term_months = form.default_term_months.data
-        settings.cadence_by_tier = {
-            t: getattr(form, f"cadence_{t}").data or ""
-            for t in ("strategic", "enterprise", "growth")
-        }
+        settings.cadence_by_tier = {t: getattr(form, f"cadence_{t}").data or "" for t in TIERS}
         settings.max_active_per_executive = form.max_active_per_executive.data
         settings.auto_nominate = form.auto_nominate.data
         settings.entry_combination = form.entry_combination.data
@@ -119,8 +127,8 @@ def add_criterion():
         db.session.commit()
         flash(_("Rule added."), "success")
         return redirect(url_for("sponsorship.program_settings") + "#criteria")
-    settings = program()
-    return _page(ProgramForm(obj=settings, version=settings.version), form, 422)
+    # The program form shows what is saved, not this request's rule fields.
+    return _page(ProgramForm(formdata=None, obj=_as_shown(program())), form, 422)
 
 
 @bp.post("/program/criteria/<int:criterion_id>/remove")

@@ -1,7 +1,6 @@
 """Sponsorship forms: nomination, decision, exit, objectives, training, program settings,
 criteria."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,6 +18,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from app.accounts.forms import parse_amount
 from app.accounts.labels import TIER_LABELS, choices
 from app.formatting import CURRENCIES, to_minor_units
+from app.i18n import lazy_gettext as _l
 from app.sponsorship.labels import (
     CRITERION_KIND_LABELS,
     ENTRY_KINDS,
@@ -27,6 +27,7 @@ from app.sponsorship.labels import (
     OBJECTIVE_STATUS_LABELS,
 )
 from app.sponsorship.models import CriterionKind
+from app.validators import DateWithin
 
 
 class NominationForm(FlaskForm):
@@ -43,7 +44,7 @@ class ApproveForm(FlaskForm):
         validate_choice=True,
         validators=[InputRequired(message=_l("Pick the sponsor."))],
     )
-    start_on = DateField(_l("Start date"), validators=[InputRequired()])
+    start_on = DateField(_l("Start date"), validators=[InputRequired(), DateWithin()])
     submit = SubmitField(_l("Approve"))
 
 

@@ -6,7 +6,6 @@ from calendar import monthrange
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import Account
 from app.accounts.services import add_timeline
@@ -14,6 +13,7 @@ from app.audit import services as audit
 from app.auth.models import Role, User, UserRole
 from app.escalations.models import OPEN_STATUSES, Escalation
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import DomainError
 from app.notifications.services import notify
 from app.sponsorship.models import (

@@ -13,6 +13,7 @@ from app.auth.forms import ConfirmForm
 from app.auth.models import Role, User, UserRole
 from app.auth.permissions import (
     can_decide_sponsorship,
+    can_name_sponsor,
     can_nominate,
     can_plan_sponsorship,
     can_record_training,
@@ -60,6 +61,16 @@ def _executives() -> list[User]:
 
 def _sponsor_choices(form) -> None:
     form.sponsor_id.choices = [("", "—")] + [(str(u.id), u.name) for u in _executives()]
+
+
+def _approval_choices(form) -> None:
+    """Admins pick any executive; an executive is offered only themself, already chosen."""
+    if current_user.is_admin:
+        _sponsor_choices(form)
+        return
+    form.sponsor_id.choices = [(str(current_user.id), current_user.name)]
+    form.sponsor_id.data = str(current_user.id)
+    form.sponsor_id.description = _("You approve as the sponsor yourself.")
 
 
 def _load(sponsorship_id: int) -> Sponsorship:
@@ -210,7 +221,7 @@ def _context(sponsorship: Sponsorship, **forms) -> dict:
     reassign = forms.pop("reassign_form", None) or ReassignForm()
     # The executive pick-lists are built only for the people who see those forms.
     if sponsorship.status == SponsorshipStatus.NOMINATED and can_decide_sponsorship(current_user):
-        _sponsor_choices(approve)
+        _approval_choices(approve)
     if sponsorship.status in IN_PROGRAM and current_user.is_admin:
         _sponsor_choices(reassign)
     context = dict(
@@ -227,7 +238,9 @@ def _context(sponsorship: Sponsorship, **forms) -> dict:
         status_form=ObjectiveStatusForm(),
         confirm=ConfirmForm(),
         history=history_for("sponsorship", sponsorship.id),
-        executives=_executives() if sponsorship.status == SponsorshipStatus.NOMINATED else [],
+        executives=_executives()
+        if sponsorship.status == SponsorshipStatus.NOMINATED and current_user.is_admin
+        else [],
     )
     context.update(forms)
     return context
@@ -243,9 +256,14 @@ def approve(sponsorship_id: int):
     sponsorship = _load(sponsorship_id)
     require(can_decide_sponsorship(current_user))
     form = ApproveForm()
-    _sponsor_choices(form)
+    _sponsor_choices(form)  # every executive, so that a refused pick is told why below
     if form.validate_on_submit():
         sponsor = db.session.get(User, int(form.sponsor_id.data))
+        if not can_name_sponsor(current_user, sponsor):
+            form.sponsor_id.errors.append(
+                _("You approve as the sponsor yourself; only an admin can name another executive.")
+            )
+            return _failed(sponsorship, "approve_form", form)
         try:
             services.approve(
                 current_user, sponsorship, sponsor, start_on=form.start_on.data, now=utcnow()

@@ -160,7 +160,6 @@ def test_approval_is_refused_for_a_sponsor_without_training_then_given(
 ):
     csm = make_user("csm", name="Sakura Ito")
     admin = make_user("admin", name="Aiko Admin")
-    decider = make_user("executive", name="Kenji Exec")
     rookie = make_user("executive", name="Rookie Exec")
     account_name = "Minato Logistics KK"
     account = make_account(
@@ -180,9 +179,9 @@ def test_approval_is_refused_for_a_sponsor_without_training_then_given(
         f"{account_name} is nominated for sponsorship."
     )
 
-    # An executive decides; the sponsor picked has not done the training.
+    # An executive decides to sponsor it themself, but has not done the training yet.
     boss = new_page()
-    sign_in(boss, decider)
+    sign_in(boss, rookie)
     open_sponsorship_of(boss, account_name)
     expect(status_badge(boss)).to_have_text("Nominated")
     expect(section(boss, "Nomination")).to_contain_text("Renewal at risk after three outages.")
