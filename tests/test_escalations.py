@@ -599,3 +599,73 @@ def test_only_managers_set_a_legal_hold(app, client, people, account):
     )
     assert response.status_code == 422
     assert "Only a manager or an admin can set a legal hold." in response.get_data(as_text=True)
+
+
+HANDOFF = {
+    "to_level": "2",
+    "contact_id": "",
+    "what_happened": "Invoices fail",
+    "what_was_tried": "Restarted workers",
+    "why_unresolved": "Root cause in the tax module",
+    "what_is_needed": "Billing team",
+}
+
+
+def field_errors(html: str, field_id: str) -> list[str]:
+    block = re.search(rf'<div id="{field_id}-error">(.*?)</div>', html, re.S)
+    return re.findall(r'<p class="error" role="alert">(.*?)</p>', block.group(1)) if block else []
+
+
+def test_raising_the_level_without_a_new_owner_asks_who_takes_it(app, client, people, account):
+    login(client, app, people["csm"])
+    eid = raise_one(client, account)
+    response = post(client, f"/escalations/{eid}/level", new_owner_id="", **HANDOFF)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_errors(html, "new_owner_id") == ["Choose who takes the escalation."]
+    assert "Restarted workers</textarea>" in html  # what they wrote is kept
+    with app.app_context():
+        escalation = db.session.get(Escalation, eid)
+        assert escalation.level == Level.L1 and escalation.owner_id == people["csm"]
+        assert db.session.scalar(sa.select(sa.func.count(Handoff.id))) == 0
+
+
+def test_handoff_to_someone_deactivated_meanwhile_says_so_and_who_can_take_it(
+    app, client, people, account
+):
+    from app.auth.models import User
+
+    login(client, app, people["csm"])
+    eid = raise_one(client, account)
+    opened = client.get(f"/escalations/{eid}/level").get_data(as_text=True)
+    assert f'<option value="{people["l2"]}">Hiroshi L2</option>' in opened
+    with app.app_context():  # an admin deactivates Hiroshi while the form is open
+        db.session.get(User, people["l2"]).active = False
+        db.session.commit()
+    response = post(client, f"/escalations/{eid}/level", new_owner_id=str(people["l2"]), **HANDOFF)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_errors(html, "new_owner_id") == [
+        "Hiroshi L2 is no longer active. Choose someone else, e.g. David AE, Maria Manager."
+    ]
+    assert f'<option value="{people["l2"]}">' not in html
+    with app.app_context():
+        assert db.session.get(Escalation, eid).level == Level.L1
+        assert db.session.scalar(sa.select(sa.func.count(Handoff.id))) == 0
+
+
+def test_automatic_nomination_and_its_escalation_link_to_each_other(app, client, people, account):
+    login(client, app, people["csm"])
+    eid = raise_one(
+        client, account, title="Wants to cancel", threat_cancellation="y", severity="high"
+    )
+    escalation_page = client.get(f"/escalations/{eid}").get_data(as_text=True)
+    link = re.search(r'<a href="(/sponsorships/\d+)">Sponsorship: Nominated</a>', escalation_page)
+    assert link, "the escalation page links to the nomination"
+    sponsorship_page = client.get(link.group(1))
+    assert sponsorship_page.status_code == 200
+    html = sponsorship_page.get_data(as_text=True)
+    assert "株式会社さくら物流" in html
+    back = re.search(r'<a href="(/escalations/\d+)">See executive escalation #\d+</a>', html)
+    assert back and back.group(1) == f"/escalations/{eid}"
+    assert f"#{eid} Wants to cancel" in client.get(back.group(1)).get_data(as_text=True)

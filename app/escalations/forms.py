@@ -6,8 +6,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -34,6 +32,8 @@ from app.escalations.labels import (
     TEMPLATE_KEYS,
 )
 from app.escalations.models import Status
+from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_pgettext
 
 TEXT = [InputRequired(), Length(max=5000)]
 
@@ -91,7 +91,7 @@ class EscalationForm(FlaskForm):
     submit = SubmitField(_l("Raise escalation"))
 
     def validate_arr_at_risk(self, field):
-        if field.data:
+        if (field.data or "").strip():
             try:
                 parse_amount(field.data, self.currency or "JPY")
             except ValueError as error:
@@ -131,7 +131,13 @@ class StatusForm(FlaskForm):
 
 class HandoffForm(FlaskForm):
     to_level = SelectField(_l("Raise to"), choices=choices(LEVEL_LABELS))
-    new_owner_id = SelectField(_l("New owner"), coerce=str, validate_choice=True)
+    new_owner_id = SelectField(
+        _l("New owner"),
+        coerce=str,
+        validate_choice=True,
+        # The handoff needs a receiver who acknowledges it: the current owner is not assumed.
+        validators=[InputRequired(message=_l("Choose who takes the escalation."))],
+    )
     contact_id = SelectField(_l("Customer contact"), coerce=str, validate_choice=True)
     what_happened = TextAreaField(_l("What happened so far"), validators=TEXT)
     what_was_tried = TextAreaField(_l("What was tried"), validators=TEXT)
@@ -213,9 +219,10 @@ class SlaPolicyForm(FlaskForm):
         validators=[InputRequired()],
         description=_l("One line per weekday, Monday first: 09:00-18:00, closed, or 24h."),
     )
+    # No Optional(): it would stop before validate_holidays, and an empty box must still be
+    # read (as no holidays).
     holidays = TextAreaField(
         _l("Holidays"),
-        validators=[Optional()],
         description=_l("One date per line, e.g. 2027-01-01."),
     )
     submit = SubmitField(_l("Save policy"))

@@ -6,7 +6,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.accounts.services import add_timeline
 from app.audit import services as audit
@@ -26,6 +25,7 @@ from app.escalations.models import (
     Status,
 )
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.models import DomainError
 from app.notifications.services import notify
 

@@ -55,6 +55,7 @@ from app.extensions import db
 from app.formatting import to_minor_units
 from app.models import DomainError, utcnow
 from app.pagination import paginate_by_ids
+from app.sponsorship.models import Sponsorship  # the page links its nomination
 from app.versioning import stale, version_matches
 
 WORKERS = (Role.CSM, Role.AE, Role.MANAGER, Role.ADMIN)
@@ -190,6 +191,7 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         templates_json=templates_json(templates),
         templates=templates,
         widespread=queries.approved_widespread_messages(escalation.account_id),
+        nomination=_nomination(escalation),
         confirm=ConfirmForm(),
         now=now,
         clock_state=lambda state: CLOCK_STATES[state],
@@ -209,6 +211,16 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         context["owner_form"] = owner
     context.update(forms)
     return context
+
+
+def _nomination(escalation: Escalation) -> Sponsorship | None:
+    """The sponsorship this escalation nominated its account for, when it did."""
+    return db.session.scalar(
+        sa.select(Sponsorship)
+        .where(Sponsorship.escalation_id == escalation.id)
+        .order_by(Sponsorship.id.desc())
+        .limit(1)
+    )
 
 
 @bp.route("/<int:escalation_id>/edit", methods=["GET", "POST"])
@@ -318,8 +330,37 @@ def raise_level(escalation_id: int):
                 "success",
             )
             return _back(escalation, "#handoffs")
+    elif form.new_owner_id.errors:
+        _explain_inactive_owner(form, escalation)
     status = 422 if form.errors else 200
     return render_template("escalations/handoff.html", form=form, escalation=escalation), status
+
+
+def _explain_inactive_owner(form: HandoffForm, escalation: Escalation) -> None:
+    """A new owner picked while active but deactivated since: say so, and who can take it."""
+    picked = form.new_owner_id.data or ""
+    offered = dict(form.new_owner_id.choices)
+    if not picked.isdigit() or picked in offered:
+        return
+    user = db.session.get(User, int(picked))
+    if user is None or user.active:
+        return
+    account = escalation.account
+    managers = [u.id for u in users_with_role(Role.MANAGER)]
+    handing_off = {escalation.owner_id, current_user.id}
+    wanted = [
+        i for i in (account.csm_owner_id, account.ae_owner_id, *managers) if i not in handing_off
+    ]
+    names = list(dict.fromkeys(offered[str(i)] for i in wanted if str(i) in offered))[:3]
+    if names:
+        message = _(
+            "%(name)s is no longer active. Choose someone else, e.g. %(people)s.",
+            name=user.name,
+            people=", ".join(names),
+        )
+    else:
+        message = _("%(name)s is no longer active. Choose someone else.", name=user.name)
+    form.new_owner_id.errors = [message]
 
 
 @bp.post("/<int:escalation_id>/handoffs/<int:handoff_id>/ack")
