@@ -72,7 +72,6 @@ class Config:
     # it runs: a scheduler killed mid-job blocks that job for at most the lease length.
     SCHEDULER_LEASE_SECONDS = _env_int("SCHEDULER_LEASE_SECONDS", 30)
     SCHEDULER_LEASE_RENEW_SECONDS = _env_int("SCHEDULER_LEASE_RENEW_SECONDS", 10)
-
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (werkzeug's
     # ProxyFix). 0: the headers are ignored and the peer's address is the client's. Set it to the
     # exact number of proxies you run, or clients can forge their address.

@@ -2,6 +2,7 @@
 once, Japanese intact; failures are retried with backoff and given up after the limit."""
 
 import asyncio
+import re
 import socket
 import threading
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from aiosmtpd.controller import Controller
 
 from app.extensions import db
 from app.notifications.models import OutboxEmail
-from app.notifications.sender import send_pending
+from app.notifications.sender import message_id, send_pending
 
 NOW = datetime(2026, 6, 8, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -118,12 +119,52 @@ def test_sends_each_due_email_once_with_japanese_text_intact(app, mailbox):
     assert message["From"] == app.config["MAIL_DEFAULT_SENDER"]
     assert message["Subject"] == subject
     assert message.get_content().strip() == body
-    assert message["Message-ID"].startswith(f"<outbox-{email_id}-")
+    assert re.fullmatch(rf"<outbox-{email_id}\.[0-9a-f]{{24}}@localhost>", message["Message-ID"])
     sent = row(app, email_id)
     assert sent.sent_at == NOW and sent.attempts == 0
 
     assert run(app, NOW + timedelta(hours=1)) == {"sent": 0, "failed": 0, "retry": 0}
     assert len(mailbox.received) == 1
+
+
+def test_an_email_sent_again_after_a_crash_keeps_its_message_id(app, mailbox, monkeypatch):
+    first, _other = queue(app, "again@example.test", "other@example.test")
+
+    # The server accepts the first e-mail, then the process dies before sent_at is committed
+    # (the real thing, a scheduler killed there, is in tests/test_scheduler_takeover.py).
+    def killed():
+        raise KeyboardInterrupt("killed")  # not an SMTP error: the sender records nothing
+
+    with app.app_context(), monkeypatch.context() as patch:
+        patch.setattr(db.session, "commit", killed)
+        with pytest.raises(KeyboardInterrupt):
+            send_pending(NOW)
+    assert [rcpt for rcpt, _message in mailbox.received] == [["again@example.test"]]
+    assert row(app, first).sent_at is None
+
+    assert run(app, NOW + MINUTE) == {"sent": 2, "failed": 0, "retry": 0}
+    ids = [(rcpt[0], message["Message-ID"]) for rcpt, message in mailbox.received]
+    assert [address for address, _id in ids] == [
+        "again@example.test",
+        "again@example.test",
+        "other@example.test",
+    ]
+    assert ids[0][1] == ids[1][1], "a resend must carry the same Message-ID"
+    assert ids[2][1] != ids[0][1]
+    assert row(app, first).sent_at == NOW + MINUTE
+
+
+def test_the_message_id_takes_the_senders_domain_and_is_fixed_per_row(app):
+    (email_id,) = queue(app, "x@example.test")
+    email = row(app, email_id)
+    plain = message_id(email, "crm@mail.example.com")
+    assert re.fullmatch(rf"<outbox-{email_id}\.[0-9a-f]{{24}}@mail\.example\.com>", plain)
+    assert message_id(email, "CRM 通知 <crm@mail.example.com>") == plain
+    assert message_id(row(app, email_id), "crm@mail.example.com") == plain  # read again
+    assert message_id(email, "no-domain").endswith("@localhost>")
+    # Another row created at another moment (or in another database with the same id): not equal.
+    email.created_at += timedelta(microseconds=1)
+    assert message_id(email, "crm@mail.example.com") != plain
 
 
 def test_leaves_what_is_not_due_yet_and_stops_at_the_batch_size(app, mailbox):

@@ -1,10 +1,12 @@
-"""The scheduler: database leases keep each job to one process at a time, a crashed holder
-blocks nothing for long, and two real `flask scheduler run` processes send an e-mail once."""
+"""The scheduler: database leases keep each job to one process at a time, renewed while the
+job runs so that a crashed holder blocks nothing for long, and two real `flask scheduler run`
+processes send an e-mail once. A real process killed mid-job: tests/test_scheduler_takeover.py."""
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import types
 from datetime import UTC, datetime, timedelta
@@ -16,7 +18,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.notifications.models import OutboxEmail
 from app.scheduler import jobs
-from app.scheduler.lease import run_guarded
+from app.scheduler.lease import held_until, run_guarded
 from app.scheduler.models import JobLease
 from tests.test_outbox import queue, smtp_server
 
@@ -87,6 +89,78 @@ def test_a_failing_job_gives_the_lease_back(app):
         guarded(app, job=job)
     assert lease(app, "dummy").expires_at is None
     assert guarded(app, now=NOW + timedelta(seconds=1))[0] is True
+
+
+def test_the_lease_is_renewed_while_a_long_job_runs(app):
+    """A job may outlast its lease: the heartbeat keeps it, so nobody else starts the job."""
+    ttl, every = timedelta(milliseconds=600), timedelta(milliseconds=50)
+    seen = {}
+
+    def job(now):
+        # Wait (bounded) until the lease was renewed past its first expiry, then try elsewhere.
+        assert wait_for(lambda: lease(app, "dummy").expires_at > NOW + ttl, seconds=10)
+        renewed = lease(app, "dummy")
+        seen["renewed"] = renewed
+        after_first_expiry = NOW + ttl + (renewed.expires_at - (NOW + ttl)) / 2
+        seen["second"] = guarded(app, now=after_first_expiry, holder="second:2:y")
+
+    with app.app_context():
+        assert run_guarded("dummy", ttl, job, now=NOW, holder="first:1:x", renew_every=every)
+    assert seen["renewed"].holder == "first:1:x"
+    assert seen["second"] == (False, [])
+    row = lease(app, "dummy")
+    assert row.expires_at is None and row.last_run_at == NOW and row.holder == "first:1:x"
+    assert not heartbeats("dummy")
+
+
+def heartbeats(name: str) -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == f"lease-heartbeat-{name}"]
+
+
+def test_a_holder_that_stops_renewing_is_taken_over_after_one_lease_length(app):
+    """What a killed process leaves: a lease nobody renews. It is free once it expires."""
+    ttl = timedelta(seconds=30)
+    with app.app_context():
+        db.session.add(JobLease(name="dummy", holder="dead:9:z", expires_at=NOW + ttl))
+        db.session.commit()
+        assert held_until("dummy", NOW) == NOW + ttl
+        assert held_until("dummy", NOW + ttl + timedelta(seconds=1)) is None  # expired
+    assert guarded(app, now=NOW + ttl - timedelta(seconds=1), min_gap=TTL) == (False, [])
+    later = NOW + ttl + timedelta(seconds=1)
+    assert guarded(app, now=later, holder="me:1:x", min_gap=TTL) == (True, [later])
+    with app.app_context():
+        assert held_until("dummy", later) is None
+
+
+def test_a_lease_lost_meanwhile_is_neither_renewed_nor_given_back(app, caplog):
+    """The holder's database link stalled past the lease; another process took it over."""
+    ttl, every = timedelta(seconds=1), timedelta(milliseconds=50)
+    theirs = NOW + timedelta(minutes=1)
+
+    def job(now):
+        with app.app_context(), db.engine.begin() as conn:
+            conn.execute(
+                sa.update(JobLease).values(holder="other:3:z", expires_at=theirs, last_run_at=None)
+            )
+        # The heartbeat finds the lease gone at its next beat and stops.
+        assert wait_for(lambda: not heartbeats("dummy"), seconds=20), caplog.text
+        assert "lease lost while running" in caplog.text
+
+    with caplog.at_level("WARNING", logger="app.scheduler.lease"), app.app_context():
+        assert run_guarded("dummy", ttl, job, now=NOW, holder="first:1:x", renew_every=every)
+    row = lease(app, "dummy")
+    assert (row.holder, row.expires_at, row.last_run_at) == ("other:3:z", theirs, None)
+
+
+def test_lease_settings_keep_a_takeover_within_a_minute(app, monkeypatch):
+    with app.app_context():
+        ttl, every = jobs.lease_timing()
+        assert ttl <= timedelta(seconds=60) and every <= ttl / 2
+        monkeypatch.setitem(app.config, "SCHEDULER_LEASE_RENEW_SECONDS", ttl.total_seconds())
+        with pytest.raises(ValueError, match="at most half"):
+            jobs.lease_timing()
+    with pytest.raises(ValueError):
+        run_guarded("dummy", TTL, print, renew_every=TTL)
 
 
 def test_a_scheduled_run_skips_a_job_another_scheduler_just_ran(app, monkeypatch):

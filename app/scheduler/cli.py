@@ -1,12 +1,15 @@
 """`flask scheduler run` (the scheduler process) and `flask scheduler run-once JOB`.
 
 Several copies of the scheduler may run, on several hosts: each job takes its database
-lease first (app/scheduler/lease.py), so a second copy does no harm.
+lease first (app/scheduler/lease.py), so a second copy does no harm. A copy that finds a job's
+lease held tries again as soon as the lease would expire (when that comes before the job's
+next run): if the holder was killed mid-job, the job is taken over about one lease length
+after the holder's last renewal, whatever the job's interval (a daily job included).
 """
 
 import logging
 import signal
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -15,9 +18,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.scheduler.jobs import JOBS, interval, run_job
+from app.scheduler.jobs import JOBS, interval, lease_timing, run_job
+from app.scheduler.lease import held_until
 
 log = logging.getLogger(__name__)
+
+# A retry waits this long past the lease's expiry, so that it finds the lease expired.
+RETRY_MARGIN = timedelta(milliseconds=500)
 
 scheduler_cli = AppGroup("scheduler", help="Run the background jobs.")
 
@@ -26,6 +33,7 @@ scheduler_cli = AppGroup("scheduler", help="Run the background jobs.")
 def run_command():
     """Run every job at its interval until stopped (SIGTERM or Ctrl-C)."""
     app = current_app._get_current_object()
+    lease, renew = lease_timing()  # a wrong setting stops the start, not every job run
     # The jobs log one line per run; APScheduler would add two more (its warnings stay).
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = BlockingScheduler(
@@ -37,7 +45,7 @@ def run_command():
         scheduler.add_job(
             _run_scheduled,
             IntervalTrigger(seconds=seconds, timezone=UTC),
-            args=(app, name),
+            args=(app, scheduler, name),
             id=name,
             name=name,
             coalesce=True,
@@ -53,17 +61,46 @@ def run_command():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("scheduler started: %s", ", ".join(f"{n} every {interval(n)}" for n in JOBS))
+    log.info(
+        "scheduler started: %s; leases of %gs renewed every %gs",
+        ", ".join(f"{n} every {interval(n)}" for n in JOBS),
+        lease.total_seconds(),
+        renew.total_seconds(),
+    )
     scheduler.start()
     log.info("scheduler stopped")
 
 
-def _run_scheduled(app: Flask, name: str) -> None:
+def _run_scheduled(app: Flask, scheduler: BlockingScheduler, name: str) -> None:
     with app.app_context():
         try:
-            run_job(name, scheduled=True)
+            if run_job(name, scheduled=True):
+                return
+            expires = held_until(name)  # None: skipped because it ran just now, not held
         except Exception:
             log.exception("job %s failed", name)
+            return
+    if expires is not None:
+        _retry_when_free(app, scheduler, name, expires + RETRY_MARGIN)
+
+
+def _retry_when_free(app: Flask, scheduler: BlockingScheduler, name: str, at: datetime) -> None:
+    """Try the job again at `at` (when its lease expires) if that is before its next run."""
+    regular = scheduler.get_job(name)
+    if regular is None or not scheduler.running:
+        return
+    if regular.next_run_time is not None and regular.next_run_time <= at:
+        return
+    scheduler.add_job(
+        _run_scheduled,
+        "date",
+        run_date=at,
+        args=(app, scheduler, name),
+        id=f"{name}:retry",
+        name=f"{name} (lease retry)",
+        replace_existing=True,
+        misfire_grace_time=None,
+    )
 
 
 @scheduler_cli.command("run-once")

@@ -14,8 +14,6 @@ from app.scheduler.lease import run_guarded
 
 log = logging.getLogger(__name__)
 
-# Longer than any run should take; a crashed process blocks its job for at most this long.
-LEASE_TTL = timedelta(minutes=10)
 # Two schedulers fire a moment apart: the later one skips a job that ran this recently,
 # measured as a share of the job's interval.
 SPACING = 0.9
@@ -77,6 +75,24 @@ def interval(name: str) -> timedelta:
     return timedelta(seconds=int(current_app.config[JOBS[name].interval_key]))
 
 
+def lease_timing() -> tuple[timedelta, timedelta]:
+    """(how long a job's lease lasts, how often it is renewed while the job runs).
+
+    The lease length bounds how long a crashed scheduler blocks a job. It is renewed well
+    within its length (by default every third), so a beat missed while the database is busy
+    does not lose it; renewing less often than every half is refused.
+    """
+    config = current_app.config
+    ttl = timedelta(seconds=float(config["SCHEDULER_LEASE_SECONDS"]))
+    every = timedelta(seconds=float(config["SCHEDULER_LEASE_RENEW_SECONDS"]))
+    if not timedelta(0) < every <= ttl / 2:
+        raise ValueError(
+            "SCHEDULER_LEASE_RENEW_SECONDS must be more than 0 and at most half of "
+            "SCHEDULER_LEASE_SECONDS"
+        )
+    return ttl, every
+
+
 def run_job(name: str, now: datetime | None = None, *, scheduled: bool = False) -> bool:
     """Run one job under its lease; False when another process holds it.
 
@@ -91,5 +107,6 @@ def run_job(name: str, now: datetime | None = None, *, scheduled: bool = False) 
         result = job.run(at)
         log.info("job %s done in %.2fs: %s", name, time.monotonic() - started, result)
 
+    ttl, every = lease_timing()
     min_gap = interval(name) * SPACING if scheduled else None
-    return run_guarded(name, LEASE_TTL, timed, now=now, min_gap=min_gap)
+    return run_guarded(name, ttl, timed, now=now, min_gap=min_gap, renew_every=every)
