@@ -20,8 +20,8 @@ from app.accounts.models import (
 from app.audit import services as audit
 from app.auth.models import User
 from app.extensions import db
-from app.inputs import as_id
 from app.i18n import lazy_gettext as _l
+from app.inputs import as_id
 from app.models import DomainError, contains, utcnow
 
 ACCOUNT_FIELDS = (
