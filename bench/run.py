@@ -1,10 +1,11 @@
 """`make bench`: load the account, escalation and sponsorship pages of a large book with wrk,
 and time the SLA sweep and the sponsorship eligibility review, on SQLite and PostgreSQL.
 
-For each database: create it if missing, migrate it and seed it with the app's own commands
-(`flask db upgrade`, `flask seed-bench`: 50,000 accounts and 500,000 escalations, 10% of them
-open; about 3,000 sponsorships of the executive sponsorship program, 2,000 of them active, with
-their sponsors, and a year of ARR and health history: app/sponsorship/bench_seed.py), serve the
+For each database: create it if missing, migrate it and seed it with flask commands
+(`flask db upgrade`, and `flask seed-bench` of bench/seed.py, which only FLASK_APP=bench.cli
+has: 50,000 accounts and 500,000 escalations, 10% of them open; about 3,000 sponsorships of
+the executive sponsorship program, 2,000 of them active, with their sponsors, and a year of ARR
+and health history: bench/seed_escalations.py, bench/seed_sponsorship.py), serve the
 app with gunicorn on a free loopback port, sign in as the demo CSM, then load each page with wrk
 (2 threads, 8 connections) and compare its throughput with the bare `/healthz` page measured in
 the same run. The pages: the account list (first and last page, filtered, searched), an account,
@@ -186,7 +187,7 @@ def app_env(database_url: str) -> dict:
         DATABASE_URL=database_url,
         APP_ENV="production",
         SECRET_KEY="bench",
-        FLASK_APP="wsgi",
+        FLASK_APP="bench.cli",  # the production app plus `flask seed-bench` (bench/cli.py)
         SQL_QUERY_HEADER="1",
         PYTHONDONTWRITEBYTECODE="1",
     )

@@ -1,10 +1,15 @@
-"""The flask commands: users create, seed-demo, seed-bench."""
+"""The flask commands: users create, seed-demo (app/demo/), and the bench's seed-bench
+(bench/seed.py), which only the bench's app has."""
 
 import sqlalchemy as sa
 
 from app.accounts.models import Account, Contact, HealthScoreEntry
+from app.audit.models import AuditEvent
 from app.auth.models import User
+from app.escalations.models import Escalation
 from app.extensions import db
+from app.sponsorship.models import Objective, Sponsorship, SponsorshipStatus, TrainingRecord
+from bench.seed import seed_bench_command
 
 
 def test_users_create_asks_for_the_password(app):
@@ -33,27 +38,40 @@ def test_users_create_refuses_an_unknown_role(app):
     assert result.exit_code != 0 and "king" in result.output
 
 
-def counts(app):
+MODELS = (User, Account, Contact, HealthScoreEntry)
+
+
+def counts(app, models=MODELS):
     with app.app_context():
         return tuple(
-            db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (User, Account, Contact, HealthScoreEntry)
+            db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in models
         )
 
 
 def test_seed_demo_is_believable_and_idempotent(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    first = counts(app)
-    users, accounts, contacts, health = first
+    everything = (*MODELS, Escalation, Sponsorship, Objective, TrainingRecord, AuditEvent)
+    first = counts(app, everything)
+    users, accounts, contacts, health = first[:4]
     assert users >= 5 and accounts >= 30 and contacts >= 2 * accounts and health >= 5 * accounts
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    assert counts(app) == first
+    assert counts(app, everything) == first
     with app.app_context():
         names = db.session.scalars(sa.select(Account.name)).all()
         emails = set(db.session.scalars(sa.select(User.email)))
         demo = db.session.scalars(sa.select(User).where(User.email == "exec@demo.test")).one()
         assert demo.check_password("demo12345")
+        # Made through the services: audited, and worked as people would have.
+        escalations = db.session.scalars(sa.select(Escalation)).all()
+        assert len(escalations) == 6 and sum(e.executive for e in escalations) == 3
+        sponsorship = db.session.scalars(
+            sa.select(Sponsorship).where(Sponsorship.status == SponsorshipStatus.ACTIVE)
+        ).one()
+        assert sponsorship.sponsor == demo
+        assert len(sponsorship.objectives) == 2
+        audited = set(db.session.scalars(sa.select(AuditEvent.entity_type).distinct()))
+        assert {"user", "account", "contact", "escalation", "sponsorship"} <= audited
     assert any("株式会社" in n for n in names) and any(n.isascii() for n in names)
     assert {
         "admin@demo.test",
@@ -64,9 +82,10 @@ def test_seed_demo_is_believable_and_idempotent(app):
     } <= emails
 
 
-def test_seed_bench_loads_the_requested_number(app):
+def test_seed_bench_is_the_benchs_own_command(app):
+    assert "seed-bench" not in app.cli.commands  # the product does not ship it
     result = app.test_cli_runner().invoke(
-        args=["seed-bench", "--accounts", "30", "--escalations", "40"]
+        seed_bench_command, args=["--accounts", "30", "--escalations", "40"]
     )
     assert result.exit_code == 0, result.output
     _users, accounts, contacts, health = counts(app)

@@ -1,4 +1,6 @@
-"""Demo escalations for `flask seed-demo`: a few believable cases in every state."""
+"""Demo escalations: six believable cases in every state, three of them executive, raised and
+worked through the escalation services (clocks, handoffs, timeline, audit rows, notices) at
+times in the past."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""A large escalation book for `make bench` (`flask seed-bench --escalations N`).
+"""A large escalation book for `make bench` (`flask seed-bench --escalations N`, bench/seed.py).
 
 Bulk inserts (executemany with sa.insert, in batches of BATCH escalations, each batch one
 transaction with everything hanging off its escalations) on the accounts seed-bench made.

@@ -1,5 +1,6 @@
-"""Demo sponsorship data for `flask seed-demo`: trained executives, an active sponsorship
-with a success plan, and the nominations the demo's executive escalations made."""
+"""Demo sponsorship data: trained executives, and an active sponsorship with a success plan
+on the account whose executive escalation nominated it; made through the sponsorship
+services."""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -27,15 +28,9 @@ def seed(users: dict[str, User]) -> None:
     ):
         for module in modules:
             if (user.id, module) not in done:
-                db.session.add(
-                    TrainingRecord(
-                        user_id=user.id,
-                        module=module,
-                        completed_on=date.today() - timedelta(days=60),
-                        recorded_by_id=admin.id,
-                    )
+                services.record_training(
+                    admin, user, module, completed_on=date.today() - timedelta(days=60)
                 )
-    db.session.flush()
     account = db.session.scalar(
         sa.select(Account).where(Account.domain == "sakura-logistics.co.jp")
     )

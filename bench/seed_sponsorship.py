@@ -1,4 +1,4 @@
-"""The sponsorship program on the bench book for `make bench` (`flask seed-bench`).
+"""The sponsorship program on the bench book for `make bench` (`flask seed-bench`, seed.py).
 
 What a program of a few years would leave on 50,000 accounts: about 3,000 sponsorships
 (SIZES: active, nominations, in exit review, ended, nominations declined; in proportion on

@@ -1,0 +1,1 @@
+"""`make bench`: the benchmark (run.py) and the large book it seeds (seed*.py, cli.py)."""
