@@ -26,6 +26,7 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     configure_logging(app)
     register_extensions(app)
     register_blueprints(app)
+    connect_subscriptions()
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -115,6 +116,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sponsorship_bp)
 
 
+def connect_subscriptions() -> None:
+    """How the domains react to each other's signals: all listed in app/subscriptions.py."""
+    from app.subscriptions import connect_all
+
+    connect_all()
+
+
 def register_errorhandlers(app: Flask) -> None:
     def render_error(code: int, title: str, message: str):
         if request.accept_mimetypes.best == "application/json":
@@ -194,11 +202,10 @@ def unread_notifications() -> int:
 
 
 def register_commands(app: Flask) -> None:
-    from app.accounts.cli import seed_bench_command, seed_demo_command
     from app.auth.cli import users_cli
+    from app.demo import seed_demo_command
     from app.scheduler.cli import scheduler_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(scheduler_cli)
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(seed_bench_command)
+    app.cli.add_command(seed_demo_command)  # demo data, above every domain (app/demo/)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
 
+from app import signals
 from app.accounts.labels import HEALTH_BANDS
 from app.accounts.models import (
     Account,
@@ -163,26 +164,12 @@ def update_account(actor, account: Account, values: dict) -> Account:
     return account
 
 
-class AccountHasEscalations(DomainError):
-    def __init__(self):
-        super().__init__(
-            _l(
-                "This account has escalations, so it cannot be deleted (they may "
-                "be under legal hold). Mark it churned instead."
-            )
-        )
-
-
 def delete_account(actor, account: Account) -> None:
     """Remove an account with its contacts and timeline; its audit history stays.
 
-    Refused while the account has escalations: they are records the business keeps."""
-    from app.escalations.models import Escalation
-
-    if db.session.scalar(
-        sa.select(Escalation.id).where(Escalation.account_id == account.id).limit(1)
-    ):
-        raise AccountHasEscalations()
+    Refused when a domain above objects (an account with escalations: they are records the
+    business keeps)."""
+    signals.account_deleting.send(account)
     audit.record(
         actor,
         "account",

@@ -17,6 +17,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from app import signals
 from app.accounts import bp, importing, services
 from app.accounts.forms import AccountForm, ContactForm, ImportForm, NoteForm
 from app.accounts.labels import HEALTH_BANDS, RENEWAL_WINDOWS, SORTS, STATUS_LABELS, TIER_LABELS
@@ -28,17 +29,13 @@ from app.auth.permissions import (
     can_create_account,
     can_delete_account,
     can_edit_account,
-    can_nominate,
-    can_raise_escalation,
     require,
 )
 from app.auth.services import users_with_role
-from app.escalations.queries import approved_widespread_messages, open_escalations
 from app.extensions import db
 from app.formatting import from_minor_units
 from app.models import DomainError
 from app.pagination import paginate_by_ids
-from app.sponsorship.services import open_sponsorship
 from app.versioning import stale, version_matches
 
 
@@ -127,11 +124,7 @@ def show_account(account_id: int):
         history=history_for_account(account.id, limit=50),
         can_edit=can_edit_account(current_user, account),
         can_delete=can_delete_account(current_user, account),
-        can_escalate=can_raise_escalation(current_user, account),
-        can_nominate=can_nominate(current_user, account),
-        sponsorship=open_sponsorship(account.id),
-        open_escalations=open_escalations(account.id),
-        widespread=approved_widespread_messages(account.id),
+        sections=signals.page_sections(signals.account_page_sections, account, viewer=current_user),
         note_form=NoteForm(),
         confirm=ConfirmForm(),
     )

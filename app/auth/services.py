@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import signals
 from app.audit import services as audit
 from app.auth.models import LoginAttempt, Role, User, UserRole, UserSession
 from app.extensions import db
@@ -191,25 +192,30 @@ def update_user(
     return user
 
 
-def set_active(actor, user: User, active: bool) -> User:
-    """Deactivate (ending their sessions) or reactivate a user; they keep their history."""
+def set_active(actor, user: User, active: bool) -> list:
+    """Deactivate (ending their sessions) or reactivate a user; they keep their history.
+
+    Returns what the actor must do next, as the domains above answer `user_deactivated`
+    (a sponsor's accounts to reassign): a list of `signals.FollowUp`.
+    """
     if actor.id == user.id and not active:
         raise DomainError(_l("You cannot deactivate yourself."))
-    if user.active == active:
-        return user
-    user.active = active
-    if not active:
-        user.end_sessions()
-    audit.record(
-        actor,
-        "user",
-        user.id,
-        "update",
-        changes={"active": [not active, active]},
-        summary=user.email,
-    )
-    db.session.flush()
-    return user
+    if user.active != active:
+        user.active = active
+        if not active:
+            user.end_sessions()
+        audit.record(
+            actor,
+            "user",
+            user.id,
+            "update",
+            changes={"active": [not active, active]},
+            summary=user.email,
+        )
+        db.session.flush()
+    if active:
+        return []
+    return signals.answers(signals.user_deactivated.send(user, actor=actor))
 
 
 def users_with_role(*roles: Role) -> list:

@@ -9,6 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import selectinload
 
+from app import signals
 from app.audit.services import history_for
 from app.auth import bp
 from app.auth import services as users
@@ -151,7 +152,7 @@ def new_user():
 def edit_user(user_id: int):
     user = db.get_or_404(User, user_id)
     if not current_user.is_admin:  # name, roles and whether active; no form, no history
-        return render_template("auth/user.html", user=user)
+        return render_template("auth/user.html", user=user, sections=_sections(user))
     form = UserForm(obj=user)
     if request.method == "GET":
         form.version.data = user.version
@@ -166,6 +167,7 @@ def edit_user(user_id: int):
                 current=user,
                 history=history_for("user", user.id),
                 confirm=ConfirmForm(),
+                sections=_sections(user),
             )
         try:
             users.update_user(
@@ -190,7 +192,13 @@ def edit_user(user_id: int):
         user=user,
         history=history_for("user", user.id),
         confirm=ConfirmForm(),
+        sections=_sections(user),
     ), status
+
+
+def _sections(user: User) -> signals.Sections:
+    """What the domains above add to a user's page (an executive's sponsorship training)."""
+    return signals.page_sections(signals.user_page_sections, user, viewer=current_user)
 
 
 @bp.post("/admin/users/<int:user_id>/active")
@@ -202,26 +210,17 @@ def set_user_active(user_id: int):
         abort(400)
     active = request.form.get("active") == "1"
     try:
-        users.set_active(current_user, user, active)
+        follow_ups = users.set_active(current_user, user, active)
     except DomainError as error:
         flash(str(error), "error")
         return redirect(url_for("auth.edit_user", user_id=user.id))
-    from app.sponsorship.services import sponsor_deactivated  # the program builds on users
-
-    orphaned = [] if active else sponsor_deactivated(current_user, user)
     db.session.commit()
     if active:
         flash(_("%(email)s can sign in again.", email=user.email), "success")
     else:
         flash(_("%(email)s is deactivated and signed out everywhere.", email=user.email), "success")
-    if orphaned:
-        flash(
-            _(
-                "Reassign the sponsorships of %(name)s now (%(n)d).",
-                name=user.name,
-                n=len(orphaned),
-            ),
-            "error",
-        )
-        return redirect(url_for("sponsorship.index", sponsor=user.id))
+    for follow_up in follow_ups:
+        flash(str(follow_up.message), "error")
+    if follow_ups:
+        return redirect(url_for(follow_ups[0].endpoint, **follow_ups[0].values))
     return redirect(url_for("auth.edit_user", user_id=user.id))

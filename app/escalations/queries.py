@@ -156,6 +156,12 @@ def open_escalations(account_id: int) -> list[Escalation]:
     return list(db.session.scalars(stmt))
 
 
+def account_has_escalations(account_id: int) -> bool:
+    """Whether the account has any escalation, open or resolved."""
+    stmt = sa.select(Escalation.id).where(Escalation.account_id == account_id).limit(1)
+    return db.session.scalar(stmt) is not None
+
+
 def approved_widespread_messages(account_id: int) -> list[WidespreadIssue]:
     """Widespread issues linked to the account that have an approved message."""
     stmt = (

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from app import signals
 from app.accounts.models import Account
 from app.audit.services import history_for
 from app.auth.forms import ConfirmForm
@@ -14,6 +15,7 @@ from app.auth.models import Role, User
 from app.auth.permissions import (
     can_comment_escalation,
     can_manage_escalations,
+    can_raise_escalation,
     can_work_escalation,
     require,
 )
@@ -55,7 +57,6 @@ from app.extensions import db
 from app.formatting import to_minor_units
 from app.models import DomainError, utcnow
 from app.pagination import paginate_by_ids
-from app.sponsorship.models import Sponsorship  # the page links its nomination
 from app.versioning import stale, version_matches
 
 WORKERS = (Role.CSM, Role.AE, Role.MANAGER, Role.ADMIN)
@@ -191,7 +192,9 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         templates_json=templates_json(templates),
         templates=templates,
         widespread=queries.approved_widespread_messages(escalation.account_id),
-        nomination=_nomination(escalation),
+        sections=signals.page_sections(
+            signals.escalation_page_sections, escalation, viewer=current_user
+        ),
         confirm=ConfirmForm(),
         now=now,
         clock_state=lambda state: CLOCK_STATES[state],
@@ -211,16 +214,6 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         context["owner_form"] = owner
     context.update(forms)
     return context
-
-
-def _nomination(escalation: Escalation) -> Sponsorship | None:
-    """The sponsorship this escalation nominated its account for, when it did."""
-    return db.session.scalar(
-        sa.select(Sponsorship)
-        .where(Sponsorship.escalation_id == escalation.id)
-        .order_by(Sponsorship.id.desc())
-        .limit(1)
-    )
 
 
 @bp.route("/<int:escalation_id>/edit", methods=["GET", "POST"])
@@ -525,3 +518,21 @@ def widespread(escalation_id: int):
     return render_template(
         "escalations/widespread.html", form=form, escalation=escalation, issue=issue
     ), status
+
+
+def account_sections(account: Account, *, viewer, **_) -> list[signals.Section]:
+    """The account page's escalation buttons, widespread issues and open escalations."""
+    context = {"account": account}
+    sections = [
+        signals.Section("actions", "escalations/_account_list_link.html", context, order=10)
+    ]
+    if can_raise_escalation(viewer, account):  # after the sponsorship button (order 20)
+        sections.append(
+            signals.Section("actions", "escalations/_account_raise.html", context, order=30)
+        )
+    widespread = queries.approved_widespread_messages(account.id)
+    open_escalations = queries.open_escalations(account.id)
+    if widespread or open_escalations:
+        context = {"widespread": widespread, "open_escalations": open_escalations}
+        sections.append(signals.Section("top", "escalations/_account_top.html", context))
+    return sections

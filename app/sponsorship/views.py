@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import signals
 from app.accounts.models import Account
 from app.audit.services import history_for
 from app.auth.forms import ConfirmForm
@@ -477,3 +478,31 @@ def record_training(user_id: int):
             flash(_("Training recorded."), "success")
             return redirect(url_for("sponsorship.executive", user_id=user.id))
     return _executive_page(user, form), 422
+
+
+# What the program adds to pages of the domains below it (app/subscriptions.py).
+def account_sections(account: Account, *, viewer, **_) -> signals.Section | None:
+    """The account page's button: its open sponsorship, or nominate it."""
+    sponsorship = services.open_sponsorship(account.id)
+    nominate = can_nominate(viewer, account)
+    if sponsorship is None and not nominate:
+        return None
+    context = {"account": account, "sponsorship": sponsorship, "can_nominate": nominate}
+    return signals.Section("actions", "sponsorship/_account_action.html", context, order=20)
+
+
+def escalation_sections(escalation, **_) -> signals.Section | None:
+    """The escalation page links the sponsorship it nominated its account for."""
+    nomination = services.nomination_by(escalation)
+    if nomination is None:
+        return None
+    return signals.Section(
+        "head", "sponsorship/_escalation_nomination.html", {"nomination": nomination}
+    )
+
+
+def user_sections(user: User, **_) -> signals.Section | None:
+    """An executive's user page links their training and accounts."""
+    if Role.EXECUTIVE not in user.roles:
+        return None
+    return signals.Section("links", "sponsorship/_user_links.html", {"user": user})

@@ -1,0 +1,36 @@
+"""Every subscription between domains, in one place: which domain acts when another's signal
+(app/signals.py) is sent. A lower domain sends, a higher one receives, so no lower domain
+imports a higher one. Receivers run in the sender's transaction and never commit.
+
+`connect_all()` is called by create_app; connecting the same module-level function again
+replaces its entry in blinker (receivers are keyed by identity), so many apps in one process
+(the tests) still call each receiver once.
+"""
+
+from app import signals
+from app.escalations import services as escalations
+from app.escalations import views as escalation_pages
+from app.sponsorship import services as sponsorship
+from app.sponsorship import views as sponsorship_pages
+
+SUBSCRIPTIONS = (
+    # An account with escalations is kept: escalations refuse its deletion.
+    (signals.account_deleting, escalations.refuse_deleting_account_with_escalations),
+    # An executive escalation on an unsponsored account nominates it (program setting).
+    (signals.escalation_became_executive, sponsorship.auto_nominate),
+    # The account's executive sponsor hears about its escalations.
+    (signals.escalation_stakeholders, sponsorship.escalation_sponsor),
+    # A deactivated sponsor's sponsorships: admins told, the actor sent to reassign them.
+    (signals.user_deactivated, sponsorship.after_user_deactivated),
+    # Pages that show several domains.
+    (signals.account_page_sections, escalation_pages.account_sections),
+    (signals.account_page_sections, sponsorship_pages.account_sections),
+    (signals.escalation_page_sections, sponsorship_pages.escalation_sections),
+    (signals.user_page_sections, sponsorship_pages.user_sections),
+)
+
+
+def connect_all() -> None:
+    """Connect every subscription (once per process, however many apps are created)."""
+    for signal, receiver in SUBSCRIPTIONS:
+        signal.connect(receiver, weak=False)
