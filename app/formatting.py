@@ -138,6 +138,13 @@ def label(value) -> str:
     return str(LABELS.get(value, getattr(value, "value", value)))
 
 
+def lazy_label(value):
+    """The label of an enum value, translated when shown (for texts stored as data)."""
+    if value is None:
+        return ""
+    return LABELS.get(value, getattr(value, "value", value))
+
+
 def local_time(moment):
     """An aware UTC datetime as a naive one in the app's timezone (for datetime-local inputs)."""
     from zoneinfo import ZoneInfo

@@ -32,3 +32,8 @@ def lazy_pgettext(context: str, string: str, **variables) -> LazyText:
 def lazy_ngettext(singular: str, plural: str, num: int, **variables) -> LazyText:
     """`ngettext` evaluated when shown."""
     return LazyText(ngettext, singular, plural, num, **variables)
+
+
+def with_params(message: LazyString, **variables) -> LazyText:
+    """The same lazy translation with its parameters filled in (they may be lazy too)."""
+    return LazyText(message._func, *message._args, **(message._kwargs | variables))

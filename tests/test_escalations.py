@@ -22,7 +22,7 @@ from app.escalations.models import (
 from app.escalations.sweep import flag_overdue_handoffs, sweep_sla
 from app.extensions import db
 from app.notifications.models import Notification, OutboxEmail
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, escalation_form, login
 
 
 @pytest.fixture
@@ -47,24 +47,10 @@ def account(make_account, people):
     )
 
 
-def intake(account_id, token, **values):
-    data = {
-        "account_id": str(account_id),
-        "title": "Outage on invoicing",
-        "description": "Invoices fail since Monday.",
-        "channel": "email",
-        "category": "technical",
-        "severity": "medium",
-        "tags": "invoicing, outage",
-        "csrf_token": token,
-    }
-    return data | values
-
-
 def raise_one(client, account_id, **values):
     token = csrf_token(client, f"/escalations/new?account_id={account_id}")
     response = client.post(
-        "/escalations/new", data=intake(account_id, token, confirmed="1", **values)
+        "/escalations/new", data=escalation_form(account_id, token, confirmed="1", **values)
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return int(response.headers["Location"].rsplit("/", 1)[1])
@@ -73,7 +59,7 @@ def raise_one(client, account_id, **values):
 def test_japanese_threat_words_are_suggested_and_confirmed(app, client, people, account):
     login(client, app, people["csm"])
     token = csrf_token(client, f"/escalations/new?account_id={account}")
-    data = intake(
+    data = escalation_form(
         account,
         token,
         severity="high",
@@ -128,7 +114,9 @@ def test_intake_errors_are_shown_per_field_and_nothing_saved(app, client, people
     token = csrf_token(client, "/escalations/new")
     response = client.post(
         "/escalations/new",
-        data=intake(account, token, title="", description="", severity="urgent", arr_at_risk="-1"),
+        data=escalation_form(
+            account, token, title="", description="", severity="urgent", arr_at_risk="-1"
+        ),
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -143,7 +131,7 @@ def test_csm_cannot_raise_on_an_account_they_do_not_own(app, client, people, acc
     other = make_account()
     login(client, app, people["csm"])
     token = csrf_token(client, "/escalations/new")
-    response = client.post("/escalations/new", data=intake(other, token, confirmed="1"))
+    response = client.post("/escalations/new", data=escalation_form(other, token, confirmed="1"))
     assert response.status_code == 422  # not in their list of accounts
     assert "Not a valid choice" in response.get_data(as_text=True)
 
@@ -586,7 +574,7 @@ def test_manager_finds_the_account_by_search_instead_of_a_huge_list(
     assert f'href="/escalations/new?account_id={account}"' in found
     assert "Filler" not in found
     token = csrf_token(client, "/escalations/new")
-    missing = client.post("/escalations/new", data=intake("", token, confirmed="1"))
+    missing = client.post("/escalations/new", data=escalation_form("", token, confirmed="1"))
     assert missing.status_code == 422
     assert "Choose the account." in missing.get_data(as_text=True)
 
@@ -595,7 +583,7 @@ def test_only_managers_set_a_legal_hold(app, client, people, account):
     login(client, app, people["csm"])
     token = csrf_token(client, f"/escalations/new?account_id={account}")
     response = client.post(
-        "/escalations/new", data=intake(account, token, confirmed="1", legal_hold="y")
+        "/escalations/new", data=escalation_form(account, token, confirmed="1", legal_hold="y")
     )
     assert response.status_code == 422
     assert "Only a manager or an admin can set a legal hold." in response.get_data(as_text=True)

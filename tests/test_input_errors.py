@@ -4,23 +4,23 @@ import sqlalchemy as sa
 
 from app.escalations.models import Escalation
 from app.extensions import db
-from tests.conftest import csrf_token, login
+from app.sponsorship.models import Sponsorship, SponsorshipStatus
+from tests.conftest import csrf_token, escalation_form, login, train
 
 
 def _intake(account_id, token, **values):
-    data = {
-        "account_id": str(account_id),
-        "title": "Cancellation threatened",
-        "description": "They will cancel the contract.",
-        "channel": "email",
-        "category": "technical",
-        "severity": "high",
-        "tags": "renewal",
-        "threat_cancellation": "y",
-        "confirmed": "1",
-        "csrf_token": token,
-    }
-    return data | values
+    """An executive escalation (a cancellation threat, confirmed)."""
+    return escalation_form(
+        account_id,
+        token,
+        title="Cancellation threatened",
+        description="They will cancel the contract.",
+        severity="high",
+        tags="renewal",
+        threat_cancellation="y",
+        confirmed="1",
+        **values,
+    )
 
 
 def test_arr_at_risk_of_only_spaces_means_the_accounts_arr(app, client, make_user, make_account):
@@ -49,33 +49,14 @@ def test_an_intake_without_a_tags_field_is_saved_without_tags(app, client, make_
 
 
 def test_an_approval_starting_in_year_9999_is_refused_next_to_the_date(
-    app, client, make_user, make_account
+    app, client, make_user, make_account, make_sponsorship
 ):
-    from datetime import date
-
-    from app.sponsorship.models import Sponsorship, SponsorshipStatus, TrainingRecord
-
     csm, admin, executive = make_user("csm"), make_user("admin"), make_user("executive")
     account = make_account(csm_owner_id=csm)
-    with app.app_context():
-        for module in ("Executive sponsor essentials", "Escalation handling"):
-            db.session.add(
-                TrainingRecord(
-                    user_id=executive,
-                    module=module,
-                    completed_on=date(2026, 1, 10),
-                    recorded_by_id=admin,
-                )
-            )
-        nomination = Sponsorship(
-            account_id=account,
-            status=SponsorshipStatus.NOMINATED,
-            nominated_by_id=csm,
-            nomination_reason="x",
-        )
-        db.session.add(nomination)
-        db.session.commit()
-        sid = nomination.id
+    train(app, executive, by=admin)
+    sid = make_sponsorship(
+        account, status=SponsorshipStatus.NOMINATED, nominated_by_id=csm, nomination_reason="x"
+    )
     login(client, app, admin)
     response = client.post(
         f"/sponsorships/{sid}/approve",

@@ -9,30 +9,10 @@ from flask import render_template_string
 from flask_login import login_user
 
 from app.auth.models import User
-from app.escalations.models import Category, Escalation, IntakeChannel, Severity
 from app.extensions import db
 from app.notifications.models import Notification, OutboxEmail
 from app.notifications.services import notify, unread_count
 from tests.conftest import csrf_token, login
-
-
-@pytest.fixture
-def make_escalation(app, make_account):
-    def make(title="Checkout down"):
-        account_id = make_account()
-        with app.app_context():
-            escalation = Escalation(
-                account_id=account_id,
-                title=title,
-                channel=IntakeChannel.EMAIL,
-                category=Category.TECHNICAL,
-                severity=Severity.HIGH,
-            )
-            db.session.add(escalation)
-            db.session.commit()
-            return escalation.id
-
-    return make
 
 
 def send(app, user_ids, subject="SLA warning", **kwargs) -> int:
@@ -50,11 +30,13 @@ def notifications_of(app, user_id) -> list[Notification]:
         return list(db.session.scalars(stmt.order_by(Notification.id)))
 
 
-def test_notify_skips_nobody_duplicates_and_deactivated_users(app, make_user, make_escalation):
+def test_notify_skips_nobody_duplicates_and_deactivated_users(
+    app, make_user, make_account, make_escalation
+):
     alice = make_user(email="alice@example.test")
     bob = make_user(email="bob@example.test")
     gone = make_user(email="gone@example.test", active=False)
-    escalation_id = make_escalation()
+    escalation_id = make_escalation(make_account())
 
     count = send(
         app,
@@ -103,11 +85,11 @@ def test_header_shows_the_unread_count(app, client, login_as):
 
 
 def test_list_shows_my_notifications_newest_first_with_the_escalation(
-    app, client, login_as, make_user, make_escalation
+    app, client, login_as, make_user, make_account, make_escalation
 ):
     me = login_as("ae")
     someone = make_user()
-    escalation_id = make_escalation()
+    escalation_id = make_escalation(make_account())
     send(app, [me], subject="Older news")
     send(app, [me], subject="Handoff waiting", escalation_id=escalation_id)
     send(app, [someone], subject="Not for you")

@@ -4,13 +4,12 @@ resolution, notes, watchers. Services change the session, audit, notify and flus
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import force_locale
-from flask_babel import gettext as _
 
+from app import signals
 from app.accounts.services import add_timeline
 from app.audit import services as audit
 from app.auth.models import Role, User, UserRole
-from app.escalations import clocks
+from app.escalations import clocks, queries
 from app.escalations.models import (
     ClockKind,
     CustomerUpdate,
@@ -26,7 +25,9 @@ from app.escalations.models import (
 )
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
+from app.i18n import with_params
 from app.models import DomainError
+from app.notifications import messages as notification_messages
 from app.notifications.services import notify
 
 ESCALATION_FIELDS = (
@@ -109,19 +110,13 @@ def refresh_executive(escalation: Escalation) -> None:
 
 
 def stakeholders(escalation: Escalation) -> list[User]:
-    """Who hears about it: the account's CSM and AE, its executive sponsor, the owner,
-    watchers, and for executive escalations every executive."""
-    from app.sponsorship.models import IN_PROGRAM, Sponsorship
-
-    sponsor = db.session.scalar(
-        sa.select(User)
-        .join(Sponsorship, Sponsorship.sponsor_id == User.id)
-        .where(Sponsorship.account_id == escalation.account_id, Sponsorship.status.in_(IN_PROGRAM))
-    )
+    """Who hears about it: the account's CSM and AE, whoever the domains above add (the
+    account's executive sponsor), the owner, watchers, and for executive escalations every
+    executive."""
     people = [
         escalation.account.csm_owner,
         escalation.account.ae_owner,
-        sponsor,
+        *signals.answers(signals.escalation_stakeholders.send(escalation)),
         escalation.owner,
         *escalation.watchers,
     ]
@@ -146,43 +141,39 @@ MESSAGES = {
 }
 
 
-def send(kind: str, escalation: Escalation, people, **params) -> int:
-    """Notify people in their own language, in-app and by e-mail (via the outbox)."""
-    from app.formatting import label
+for _kind, _message in MESSAGES.items():
+    notification_messages.register(_kind, _message, translated=("severity", "level", "clock"))
 
-    by_locale: dict[str, list[User]] = {}
-    for person in people:
-        if person is not None:
-            by_locale.setdefault(person.locale or "en", []).append(person)
-    count = 0
-    for locale, group in by_locale.items():
-        with force_locale(locale):
-            values = {
-                "title": escalation.title,
-                "account": escalation.account.name,
-                "severity": label(escalation.severity),
-                "level": label(escalation.level),
-            }
-            values.update({k: label(v) if hasattr(v, "value") else v for k, v in params.items()})
-            subject = str(MESSAGES[kind]) % values
-            body = _(
-                "%(subject)s\n\nAccount: %(account)s\nSeverity: %(severity)s\n"
-                "Level: %(level)s\nStatus: %(status)s",
-                subject=subject,
-                account=escalation.account.name,
-                severity=label(escalation.severity),
-                level=label(escalation.level),
-                status=label(escalation.status),
-            )
-        count += notify(
-            group,
-            kind=kind,
-            subject=subject,
-            body=body,
-            escalation_id=escalation.id,
-            link=f"/escalations/{escalation.id}",
-        )
-    return count
+
+def send(kind: str, escalation: Escalation, people, **params) -> int:
+    """Notify people in-app and by e-mail (via the outbox), each in their own language."""
+    from app.formatting import lazy_label
+
+    values = {
+        "title": escalation.title,
+        "account": escalation.account.name,
+        "severity": lazy_label(escalation.severity),
+        "level": lazy_label(escalation.level),
+    }
+    values.update({k: lazy_label(v) if hasattr(v, "value") else v for k, v in params.items()})
+    subject = with_params(MESSAGES[kind], **values)
+    body = _l(
+        "%(subject)s\n\nAccount: %(account)s\nSeverity: %(severity)s\n"
+        "Level: %(level)s\nStatus: %(status)s",
+        subject=subject,
+        account=escalation.account.name,
+        severity=lazy_label(escalation.severity),
+        level=lazy_label(escalation.level),
+        status=lazy_label(escalation.status),
+    )
+    return notify(
+        people,
+        kind=kind,
+        subject=subject,
+        body=body,
+        escalation_id=escalation.id,
+        link=f"/escalations/{escalation.id}",
+    )
 
 
 def set_tags(escalation: Escalation, tags) -> None:
@@ -216,7 +207,7 @@ def raise_escalation(actor, account, values: dict, *, tags=(), now: datetime) ->
         changes["tags"] = [None, escalation.tags]
     _audit(actor, escalation, "create", changes)
     if escalation.executive:
-        _nominate_for_sponsorship(escalation, now)
+        _became_executive(escalation, now)
     _timeline(
         escalation,
         "escalation_raised",
@@ -242,11 +233,9 @@ def _schedule_promise_warning(escalation: Escalation) -> None:
     )
 
 
-def _nominate_for_sponsorship(escalation: Escalation, now: datetime) -> None:
-    """An executive escalation on an unsponsored account nominates it (program setting)."""
-    from app.sponsorship.services import auto_nominate
-
-    auto_nominate(escalation, now)
+def _became_executive(escalation: Escalation, now: datetime) -> None:
+    """Tell the domains above (sponsorship nominates an unsponsored account)."""
+    signals.escalation_became_executive.send(escalation, now=now)
 
 
 def update_details(
@@ -260,7 +249,7 @@ def update_details(
         setattr(escalation, name, value)
     refresh_executive(escalation)
     if escalation.executive and not was_executive:
-        _nominate_for_sponsorship(escalation, now)
+        _became_executive(escalation, now)
     if tags is not None:
         set_tags(escalation, tags)
     changes = audit.pending_changes(escalation, ESCALATION_FIELDS)
@@ -365,7 +354,7 @@ def raise_level(
     was_executive = escalation.executive
     refresh_executive(escalation)
     if escalation.executive and not was_executive:
-        _nominate_for_sponsorship(escalation, now)
+        _became_executive(escalation, now)
     _audit(
         actor,
         escalation,
@@ -517,6 +506,22 @@ def existing_tags(prefix: str = "", limit: int = 20) -> list[str]:
 
 class UnknownDomains(DomainError):
     pass
+
+
+class AccountHasEscalations(DomainError):
+    def __init__(self):
+        super().__init__(
+            _l(
+                "This account has escalations, so it cannot be deleted (they may "
+                "be under legal hold). Mark it churned instead."
+            )
+        )
+
+
+def refuse_deleting_account_with_escalations(account, **_) -> None:
+    """Escalations are records the business keeps: their account cannot be deleted."""
+    if queries.account_has_escalations(account.id):
+        raise AccountHasEscalations()
 
 
 def mark_widespread(

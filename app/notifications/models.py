@@ -23,7 +23,9 @@ class Notification(db.Model):
     escalation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("escalations.id", ondelete="CASCADE")
     )
-    subject: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    subject: Mapped[str] = mapped_column(sa.String(300), nullable=False)  # as first sent
+    # What it says, as data (app/notifications/messages.py): shown in the reader's language.
+    message: Mapped[dict | str | None] = mapped_column(sa.JSON)
     link: Mapped[str | None] = mapped_column(sa.String(300))  # a path in the app
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

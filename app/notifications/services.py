@@ -9,9 +9,11 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.models import utcnow
+from app.notifications import messages
 from app.notifications.models import Notification, OutboxEmail
 
 PER_PAGE = 25
@@ -22,30 +24,42 @@ def notify(
     recipients: Iterable,
     *,
     kind: str,
-    subject: str,
-    body: str,
+    subject,
+    body=None,
     escalation_id: int | None = None,
     link: str | None = None,
 ) -> int:
-    """Queue a notification and an e-mail for each active recipient; return how many."""
-    # A line break in a subject would end the e-mail header early.
-    subject = " ".join(subject.split())[:SUBJECT_MAX]
-    text = body if not link else f"{body.rstrip()}\n\n{_absolute(link)}\n"
+    """Queue a notification and an e-mail for each active recipient; return how many.
+
+    `subject` and `body` are best lazy texts (`_l(...)`, parameters may be lazy too): the
+    e-mail is written in each recipient's language, and the in-app notification keeps the
+    message as data, shown in whatever language its reader uses then.
+    """
+    message = messages.as_data(subject)
+    body_data = messages.as_data(body) if body is not None else message
+    default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     notified: set[int] = set()
     for user in recipients:
         if user is None or not user.active or user.id in notified:
             continue
         notified.add(user.id)
+        with force_locale(user.locale or default_locale):
+            # A line break in a subject would end the e-mail header early.
+            subject_text = " ".join(messages.render(message).split())[:SUBJECT_MAX]
+            text = messages.render(body_data)
+        if link:
+            text = f"{text.rstrip()}\n\n{_absolute(link)}\n"
         db.session.add(
             Notification(
                 user_id=user.id,
                 kind=kind,
                 escalation_id=escalation_id,
-                subject=subject,
+                subject=subject_text,
+                message=message,
                 link=link if link and link.startswith("/") else None,
             )
         )
-        db.session.add(OutboxEmail(to_address=user.email, subject=subject, body=text))
+        db.session.add(OutboxEmail(to_address=user.email, subject=subject_text, body=text))
     if notified:
         db.session.flush()
     return len(notified)

@@ -144,6 +144,17 @@ class Sponsorship(TimestampMixin, db.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_SPONSORSHIP
 
+    @property
+    def automatic_escalation_title(self) -> str | None:
+        """The escalation's title when the account was nominated automatically by it (the
+        stored reason is "Executive escalation #N: title"; the page says it in the reader's
+        language), else None."""
+        if self.escalation_id is None or self.nominated_by_id is not None:
+            return None
+        prefix = f"Executive escalation #{self.escalation_id}: "
+        reason = self.nomination_reason
+        return reason[len(prefix) :] if reason.startswith(prefix) else reason
+
 
 class SponsorshipTask(db.Model):
     """One sponsor responsibility of the program's checklist, ticked by the sponsor."""

@@ -14,8 +14,11 @@ from app.auth.models import Role, User, UserRole
 from app.escalations.models import OPEN_STATUSES, Escalation
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
+from app.i18n import with_params
 from app.models import DomainError
+from app.notifications import messages as notification_messages
 from app.notifications.services import notify
+from app.signals import FollowUp
 from app.sponsorship.models import (
     IN_PROGRAM,
     OPEN_SPONSORSHIP,
@@ -64,6 +67,26 @@ def open_sponsorship(account_id: int) -> Sponsorship | None:
     )
 
 
+def nomination_by(escalation: Escalation) -> Sponsorship | None:
+    """The sponsorship this escalation nominated its account for, when it did."""
+    return db.session.scalar(
+        sa.select(Sponsorship)
+        .where(Sponsorship.escalation_id == escalation.id)
+        .order_by(Sponsorship.id.desc())
+        .limit(1)
+    )
+
+
+def escalation_sponsor(escalation: Escalation, **_) -> list[User]:
+    """The executive sponsor of the escalation's account hears about it too."""
+    sponsor = db.session.scalar(
+        sa.select(User)
+        .join(Sponsorship, Sponsorship.sponsor_id == User.id)
+        .where(Sponsorship.account_id == escalation.account_id, Sponsorship.status.in_(IN_PROGRAM))
+    )
+    return [sponsor] if sponsor is not None else []
+
+
 def program_admins() -> list[User]:
     return list(
         db.session.scalars(
@@ -91,14 +114,23 @@ def _timeline(sponsorship: Sponsorship, kind: str, actor, at=None, **data) -> No
     add_timeline(sponsorship.account_id, kind, f"{kind.replace('_', ' ')}", actor, at=at, data=data)
 
 
-def _tell(people, kind: str, subject, sponsorship: Sponsorship) -> None:
-    notify(
-        people,
-        kind=kind,
-        subject=str(subject),
-        body=str(subject),
-        link=f"/sponsorships/{sponsorship.id}",
-    )
+# What each notice of the program says; shown in each reader's language.
+NOTICES = {
+    "sponsorship_nominated": _l("Sponsorship nomination: %(account)s"),
+    "sponsorship_started": _l("%(sponsor)s now sponsors %(account)s"),
+    "sponsorship_exit_review": _l("Exit review: %(account)s meets the exit criteria"),
+    "sponsor_deactivated": _l(
+        "%(name)s was deactivated: reassign the sponsorships of %(accounts)s"
+    ),
+    "eligibility_review": _l("Eligibility review: candidates %(c)d, moved to exit review %(m)d"),
+}
+for _kind, _notice in NOTICES.items():
+    notification_messages.register(_kind, _notice)
+
+
+def _tell(people, kind: str, sponsorship: Sponsorship, **params) -> None:
+    notice = with_params(NOTICES[kind], **params)
+    notify(people, kind=kind, subject=notice, body=notice, link=f"/sponsorships/{sponsorship.id}")
 
 
 def nominate(
@@ -135,12 +167,7 @@ def nominate(
         reason=reason.strip()[:200],
         automatic=escalation is not None,
     )
-    _tell(
-        program_admins(),
-        "sponsorship_nominated",
-        _l("Sponsorship nomination: %(account)s", account=account.name),
-        sponsorship,
-    )
+    _tell(program_admins(), "sponsorship_nominated", sponsorship, account=account.name)
     return sponsorship
 
 
@@ -257,12 +284,9 @@ def approve(
     _tell(
         [sponsor, sponsorship.account.csm_owner, sponsorship.account.ae_owner],
         "sponsorship_started",
-        _l(
-            "%(sponsor)s now sponsors %(account)s",
-            sponsor=sponsor.name,
-            account=sponsorship.account.name,
-        ),
         sponsorship,
+        sponsor=sponsor.name,
+        account=sponsorship.account.name,
     )
     db.session.flush()
 
@@ -296,8 +320,8 @@ def to_exit_review(sponsorship: Sponsorship, rules: list, now: datetime, actor=N
     _tell(
         [sponsorship.sponsor, *program_admins()],
         "sponsorship_exit_review",
-        _l("Exit review: %(account)s meets the exit criteria", account=sponsorship.account.name),
         sponsorship,
+        account=sponsorship.account.name,
     )
 
 
@@ -345,12 +369,9 @@ def reassign(actor, sponsorship: Sponsorship, sponsor: User, now: datetime) -> N
     _tell(
         [sponsor],
         "sponsorship_started",
-        _l(
-            "%(sponsor)s now sponsors %(account)s",
-            sponsor=sponsor.name,
-            account=sponsorship.account.name,
-        ),
         sponsorship,
+        sponsor=sponsor.name,
+        account=sponsorship.account.name,
     )
     db.session.flush()
 
@@ -373,17 +394,24 @@ def sponsor_deactivated(actor, user: User) -> list[Sponsorship]:
         notify(
             program_admins(),
             kind="sponsor_deactivated",
-            subject=str(
-                _l(
-                    "%(name)s was deactivated: reassign the sponsorships of %(accounts)s",
-                    name=user.name,
-                    accounts=names,
-                )
-            )[:300],
-            body=str(_l("Sponsorships to reassign: %(accounts)s", accounts=names)),
+            subject=with_params(NOTICES["sponsor_deactivated"], name=user.name, accounts=names),
+            body=_l("Sponsorships to reassign: %(accounts)s", accounts=names),
             link=f"/sponsorships/?sponsor={user.id}",
         )
     return orphaned
+
+
+def after_user_deactivated(user: User, *, actor, **_) -> FollowUp | None:
+    """A deactivated sponsor's sponsorships must be reassigned now: admins are told, and the
+    actor is sent to them."""
+    orphaned = sponsor_deactivated(actor, user)
+    if not orphaned:
+        return None
+    return FollowUp(
+        _l("Reassign the sponsorships of %(name)s now (%(n)d).", name=user.name, n=len(orphaned)),
+        "sponsorship.index",
+        {"sponsor": user.id},
+    )
 
 
 def tick(actor, task: SponsorshipTask, done: bool, now: datetime) -> None:
@@ -477,14 +505,8 @@ def run_review(now: datetime, today: date, actor=None) -> dict:
         notify(
             program_admins(),
             kind="eligibility_review",
-            subject=str(
-                _l(
-                    "Eligibility review: candidates %(c)d, moved to exit review %(m)d",
-                    c=len(candidates),
-                    m=moved,
-                )
-            ),
-            body=str(_l("Open the eligibility review to nominate candidates and review exits.")),
+            subject=with_params(NOTICES["eligibility_review"], c=len(candidates), m=moved),
+            body=_l("Open the eligibility review to nominate candidates and review exits."),
             link="/sponsorships/eligibility",
         )
     db.session.flush()
