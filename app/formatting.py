@@ -7,7 +7,13 @@ from functools import lru_cache
 from babel import Locale
 from babel.numbers import get_currency_precision
 from flask import Flask, g, has_request_context
-from flask_babel import format_date, format_datetime, get_locale, get_translations
+from flask_babel import (
+    format_date,
+    format_datetime,
+    get_locale,
+    get_translations,
+    to_user_timezone,
+)
 
 from app.models import utcnow
 
@@ -145,25 +151,10 @@ def lazy_label(value):
     return LABELS.get(value, getattr(value, "value", value))
 
 
-def local_time(moment):
-    """An aware UTC datetime as a naive one in the app's timezone (for datetime-local inputs)."""
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    if moment is None:
-        return None
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return moment.astimezone(zone).replace(tzinfo=None)
-
-
-def local_today():
-    """Today's date in the app's timezone (not the server's)."""
-    from zoneinfo import ZoneInfo
-
-    from flask import current_app
-
-    return utcnow().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+def local_today(now=None):
+    """Today's date in the app's timezone, not the server's (Flask-Babel converts times, but
+    has no "today"); `now` for a caller with its own clock, such as the scheduler."""
+    return to_user_timezone(now or utcnow()).date()
 
 
 def sparkline_points(scores: list[int], width: int = 120, height: int = 28) -> str:

@@ -1,34 +1,46 @@
-"""Optimistic locking helpers shared by every edit form carrying a `version` field."""
+"""Optimistic locking for every edit form: the form carries the version of the record it
+was filled from, and a save made on an older version is refused with a 409 page that keeps
+the user's input and shows the saved values beside it."""
 
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from flask import render_template
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, to_user_timezone
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+from app.formatting import from_minor_units, label, money
 
 
-def version_matches(form, record) -> bool:
-    """True when the form was filled in from the record's current version."""
-    return str(form.version.data) == str(record.version)
+class VersionedForm(FlaskForm):
+    """An edit form of a record with a `version` (SQLAlchemy `version_id_col`).
+
+    Made with `obj=record`, its hidden `version` field is filled from the record on GET and
+    sent back on POST, so `is_stale(record)` tells whether someone saved in between; the view
+    then answers with `conflict_page`.
+    """
+
+    version = HiddenField()
+
+    def is_stale(self, record) -> bool:
+        """True when the form was filled in from an older version of the record."""
+        return str(self.version.data) != str(record.version)
 
 
-def stale(template: str, *, form, current, **context):
-    """Refuse a save made on an old version: keep the user's input, show the current values."""
+def conflict_page(template: str, form: VersionedForm, current, **context):
+    """Refuse a save made on an old version (409): the page keeps the user's input and shows
+    the saved values beside it (`current`: the record, or its values as the form shows them).
+    The form now carries the saved version, so saving again goes through."""
     form.version.data = current.version
     message = _(
         "Someone else changed this record while you were editing it. Nothing was saved. "
         "The current values are shown beside your changes; review them and save again."
     )
-    return (
-        render_template(
-            template,
-            form=form,
-            conflict=message,
-            current_values=current_values(form, current),
-            **context,
-        ),
-        409,
-    )
+    shown = current_values(form, current)
+    page = render_template(template, form=form, conflict=message, current_values=shown, **context)
+    return page, 409
 
 
 SKIPPED_FIELDS = ("HiddenField", "CSRFTokenField", "SubmitField", "PasswordField")
@@ -36,8 +48,6 @@ SKIPPED_FIELDS = ("HiddenField", "CSRFTokenField", "SubmitField", "PasswordField
 
 def _saved_and_sent(field, record):
     """(what is saved, as comparable text; how to show it) for one form field."""
-    from app.formatting import from_minor_units, label, local_time, money
-
     if field.name == "arr":
         return str(from_minor_units(record.arr_minor, record.currency)), money(
             record.arr_minor, record.currency
@@ -50,7 +60,7 @@ def _saved_and_sent(field, record):
         raw = ", ".join(value)
         return raw, raw
     if isinstance(value, datetime):  # a datetime-local input, in the app's timezone
-        return _minute(local_time(value)), format_datetime(value, "short")
+        return _minute(to_user_timezone(value)), format_datetime(value, "short")
     raw = getattr(value, "value", value)
     raw = "" if raw is None else str(raw)
     if getattr(field, "choices", None) is not None:
@@ -97,8 +107,6 @@ def current_values(form, record) -> dict[str, str]:
 
 
 def _same_amount(sent: str, saved: str) -> bool:
-    from decimal import Decimal, InvalidOperation
-
     try:
         return Decimal(sent) == Decimal(saved)
     except InvalidOperation:

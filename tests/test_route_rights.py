@@ -4,15 +4,12 @@ A route missing from RIGHTS fails test_every_route_is_in_the_table: a new route 
 ship without its row here.
 """
 
-from datetime import date
-
 import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import ImportBatch
 from app.escalations.models import (
     Category,
-    Escalation,
     Handoff,
     IntakeChannel,
     Level,
@@ -24,13 +21,11 @@ from app.extensions import db
 from app.sponsorship.models import (
     Criterion,
     Objective,
-    ProgramSettings,
     Sponsorship,
     SponsorshipStatus,
     SponsorshipTask,
-    TrainingRecord,
 )
-from tests.conftest import ROLES, csrf_token, login
+from tests.conftest import ROLES, csrf_token, login, train
 
 ANON = "anonymous"
 WHO = [ANON, *ROLES]
@@ -317,7 +312,7 @@ CASES = [
 
 
 @pytest.fixture
-def world(app, make_user, make_account, make_contact):
+def world(app, make_user, make_account, make_contact, make_escalation, make_sponsorship):
     """Two accounts (one owned by the signed-in CSM/AE), contacts, import batches, a user."""
 
     def build(who):
@@ -336,6 +331,28 @@ def world(app, make_user, make_account, make_contact):
         }
         executive = me if who == "executive" else make_user("executive")
         other_executive = make_user("executive")
+        for key, account_id in (("own_esc", own), ("other_esc", other)):
+            ids[key] = make_escalation(
+                account_id,
+                title=f"{key} title",
+                channel=IntakeChannel.EMAIL,
+                category=Category.OTHER,
+                severity=Severity.MEDIUM,
+                owner_id=someone,
+            )
+        ids["sponsorship"] = make_sponsorship(
+            other,
+            status=SponsorshipStatus.ACTIVE,
+            sponsor_id=executive,
+            nomination_reason="x",
+            tasks=[SponsorshipTask(position=0, text="Call")],
+            objectives=[Objective(text="Renew")],
+        )
+        ids["nomination"] = make_sponsorship(
+            own, status=SponsorshipStatus.NOMINATED, nomination_reason="y"
+        )
+        for trained in (executive, other_executive):  # both could sponsor
+            train(app, trained)
         with app.app_context():
             csv_text = "name,domain\nNew One,new-one.example.com\n"
             for key, user_id in (("own_batch", me or someone), ("other_batch", someone)):
@@ -345,21 +362,10 @@ def world(app, make_user, make_account, make_contact):
                 db.session.add(batch)
                 db.session.flush()
                 ids[key] = batch.id
-            for key, account_id in (("own_esc", own), ("other_esc", other)):
-                escalation = Escalation(
-                    account_id=account_id,
-                    title=f"{key} title",
-                    channel=IntakeChannel.EMAIL,
-                    category=Category.OTHER,
-                    severity=Severity.MEDIUM,
-                    owner_id=someone,
-                )
-                db.session.add(escalation)
-                db.session.flush()
-                ids[key] = escalation.id
+            for key in ("own_esc", "other_esc"):
                 receiver = me if key == "own_esc" and me else someone
                 handoff = Handoff(
-                    escalation_id=escalation.id,
+                    escalation_id=ids[key],
                     from_level=Level.L1,
                     to_level=Level.L2,
                     to_owner_id=receiver,
@@ -372,32 +378,9 @@ def world(app, make_user, make_account, make_contact):
                 db.session.add(handoff)
                 db.session.flush()
                 ids[key.replace("esc", "handoff")] = handoff.id
-            sponsorship = Sponsorship(
-                account_id=other,
-                status=SponsorshipStatus.ACTIVE,
-                sponsor_id=executive,
-                nomination_reason="x",
-            )
-            sponsorship.tasks = [SponsorshipTask(position=0, text="Call")]
-            sponsorship.objectives = [Objective(text="Renew")]
-            nomination = Sponsorship(
-                account_id=own, status=SponsorshipStatus.NOMINATED, nomination_reason="y"
-            )
-            db.session.add_all([sponsorship, nomination])
-            db.session.flush()
-            ids.update(nomination=nomination.id, other_executive=other_executive)
-            for trained in (executive, other_executive):  # both could sponsor
-                db.session.add_all(
-                    TrainingRecord(
-                        user_id=trained,
-                        module=module,
-                        completed_on=date(2026, 1, 5),
-                        recorded_by_id=trained,
-                    )
-                    for module in db.session.get(ProgramSettings, 1).required_modules
-                )
+            sponsorship = db.session.get(Sponsorship, ids["sponsorship"])
             ids.update(
-                sponsorship=sponsorship.id,
+                other_executive=other_executive,
                 task=sponsorship.tasks[0].id,
                 objective=sponsorship.objectives[0].id,
                 executive=executive,

@@ -213,7 +213,11 @@ def test_run_once_sends_the_outbox_from_the_command_line(app, monkeypatch):
 # `flask scheduler run` as real processes
 
 
-def start_scheduler(database_url: str, smtp_port: int, log: Path) -> subprocess.Popen:
+def start_scheduler(
+    database_url: str, smtp_port: int, log: Path, sla_sweep_seconds: int = 3600
+) -> subprocess.Popen:
+    """`flask scheduler run` as production runs it: the outbox sent each second, the SLA sweep
+    every `sla_sweep_seconds`."""
     env = os.environ | {
         "FLASK_APP": "wsgi",
         "APP_ENV": "production",
@@ -223,7 +227,7 @@ def start_scheduler(database_url: str, smtp_port: int, log: Path) -> subprocess.
         "MAIL_PORT": str(smtp_port),
         "MAIL_USE_TLS": "0",
         "SCHEDULER_OUTBOX_SECONDS": "1",
-        "SCHEDULER_SLA_SWEEP_SECONDS": "3600",
+        "SCHEDULER_SLA_SWEEP_SECONDS": str(sla_sweep_seconds),
         "SCHEDULER_HANDOFF_SECONDS": "3600",
     }
     flask = Path(sys.executable).with_name("flask")

@@ -18,7 +18,7 @@ from app.sponsorship.models import (
     SponsorshipStatus,
     TrainingRecord,
 )
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, escalation_form, login, train
 
 MODULES = ["Executive sponsor essentials", "Escalation handling"]
 
@@ -44,20 +44,6 @@ def account(make_account, people):
         arr_minor=500_000_000,
         tier="strategic",
     )
-
-
-def train(app, user_id, modules=MODULES, by=None):
-    with app.app_context():
-        for module in modules:
-            db.session.add(
-                TrainingRecord(
-                    user_id=user_id,
-                    module=module,
-                    completed_on=date(2026, 1, 10),
-                    recorded_by_id=by or user_id,
-                )
-            )
-        db.session.commit()
 
 
 def post(client, url, **data):
@@ -93,18 +79,18 @@ def test_executive_escalation_nominates_the_account_automatically(app, client, p
     token = csrf_token(client, f"/escalations/new?account_id={account}")
     response = client.post(
         "/escalations/new",
-        data={
-            "account_id": str(account),
-            "title": "解約の申し出",
-            "description": "来月で解約したい",
-            "channel": "phone",
-            "category": "service_quality",
-            "severity": "high",
-            "tags": "",
-            "confirmed": "1",
-            "threat_cancellation": "y",
-            "csrf_token": token,
-        },
+        data=escalation_form(
+            account,
+            token,
+            title="解約の申し出",
+            description="来月で解約したい",
+            channel="phone",
+            category="service_quality",
+            severity="high",
+            tags="",
+            confirmed="1",
+            threat_cancellation="y",
+        ),
     )
     assert response.status_code == 302
     with app.app_context():
@@ -121,25 +107,24 @@ def test_no_automatic_nomination_when_the_program_turns_it_off(app, client, peop
     token = csrf_token(client, f"/escalations/new?account_id={account}")
     client.post(
         "/escalations/new",
-        data={
-            "account_id": str(account),
-            "title": "Lawyer letter",
-            "description": "x",
-            "channel": "email",
-            "category": "policy",
-            "severity": "high",
-            "tags": "",
-            "confirmed": "1",
-            "threat_legal": "y",
-            "csrf_token": token,
-        },
+        data=escalation_form(
+            account,
+            token,
+            title="Lawyer letter",
+            description="x",
+            category="policy",
+            severity="high",
+            tags="",
+            confirmed="1",
+            threat_legal="y",
+        ),
     )
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Sponsorship.id))) == 0
 
 
 def test_approval_needs_an_executive_with_training_and_capacity(
-    app, client, people, account, make_account
+    app, client, people, account, make_account, make_sponsorship
 ):
     login(client, app, people["csm"])
     sid = nominate(client, account)
@@ -162,15 +147,9 @@ def test_approval_needs_an_executive_with_training_and_capacity(
     decider = app.test_client()
     login(decider, app, people["exec"])
     train(app, people["exec"])
+    make_sponsorship(make_account(), status=SponsorshipStatus.ACTIVE, sponsor_id=people["exec"])
     with app.app_context():
         db.session.get(ProgramSettings, 1).max_active_per_executive = 1
-        db.session.add(
-            Sponsorship(
-                account_id=make_account(),
-                status=SponsorshipStatus.ACTIVE,
-                sponsor_id=people["exec"],
-            )
-        )
         db.session.commit()
     full = post(
         decider, f"/sponsorships/{sid}/approve", sponsor_id=str(people["exec"]), start_on=today

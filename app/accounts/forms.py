@@ -1,15 +1,12 @@
 """Account, contact, note, filter and import forms."""
 
 import re
-import unicodedata
-from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateField,
     EmailField,
-    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -25,16 +22,12 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.accounts.labels import (
-    CHANNEL_LABELS,
-    CONTACT_ROLE_LABELS,
-    STATUS_LABELS,
-    TIER_LABELS,
-    choices,
-)
-from app.formatting import CURRENCIES, minor_units_exponent
+from app.accounts.labels import CHANNEL_LABELS, CONTACT_ROLE_LABELS, STATUS_LABELS, TIER_LABELS
+from app.formatting import CURRENCIES
+from app.forms import choices, halfwidth, parse_amount
 from app.i18n import lazy_gettext as _l
 from app.validators import EmailAddress
+from app.versioning import VersionedForm
 
 DOMAIN_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
@@ -44,42 +37,6 @@ def clean_domain(value: str) -> str:
     value = (value or "").strip().lower()
     value = re.sub(r"^[a-z]+://", "", value).split("/")[0].split(":")[0]
     return value.removeprefix("www.")
-
-
-def halfwidth(text: str | None) -> str:
-    """Full-width digits and signs typed with a Japanese IME, as ASCII: '１２，０００' -> '12,000'.
-
-    NFKC, so it is for numbers, dates and codes, never for names (it would rewrite their
-    half-width katakana).
-    """
-    return unicodedata.normalize("NFKC", text or "").strip()
-
-
-def parse_amount(text: str, currency: str) -> Decimal:
-    """An ARR as a person types it ('1,200,000', '1200000.50', '１２，０００'); ValueError why."""
-    cleaned = "".join(halfwidth(text).replace(",", "").replace("_", "").split())
-    if not cleaned:
-        raise ValueError(_l("Enter the ARR (0 if none)."))
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        raise ValueError(_l("Enter a number such as 1200000 or 1200000.50."))
-    if amount < 0:
-        raise ValueError(_l("The ARR cannot be negative."))
-    places = minor_units_exponent(currency)
-    if -amount.as_tuple().exponent > places:
-        raise ValueError(
-            _l("%(currency)s amounts have no decimals.", currency=currency)
-            if places == 0
-            else _l(
-                "%(currency)s amounts have at most %(n)d decimals.", currency=currency, n=places
-            )
-        )
-    if amount >= Decimal(10) ** 15:
-        raise ValueError(_l("That amount is too large."))
-    return amount
 
 
 class WholeNumberField(IntegerField):
@@ -105,8 +62,7 @@ class CalendarDateField(DateField):
             raise ValueError(_l("Use a date like 2026-04-01 or 2026/04/01.")) from None
 
 
-class AccountForm(FlaskForm):
-    version = HiddenField()
+class AccountForm(VersionedForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     domain = StringField(
         _l("Domain"),
@@ -149,8 +105,7 @@ class AccountForm(FlaskForm):
             raise ValidationError(str(error.args[0])) from None
 
 
-class ContactForm(FlaskForm):
-    version = HiddenField()
+class ContactForm(VersionedForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[Optional(), EmailAddress(), Length(max=254)])

@@ -23,8 +23,9 @@ from werkzeug.datastructures import MultiDict
 from app.accounts import services
 from app.accounts.forms import AccountForm
 from app.accounts.models import ImportBatch
-from app.auth.models import Role, User, UserRole
+from app.auth.models import Role, User
 from app.auth.permissions import can_edit_account
+from app.auth.services import active_users
 from app.extensions import db
 from app.formatting import from_minor_units, to_minor_units
 from app.models import utcnow
@@ -176,10 +177,7 @@ class RowResult:
 
 
 def _owner_lookup(role: Role) -> dict[str, int]:
-    stmt = sa.select(User.email, User.id).where(
-        User.active.is_(True), User.role_rows.any(UserRole.role == role)
-    )
-    return dict(db.session.execute(stmt).all())
+    return dict(active_users(role, columns=(User.email, User.id)))
 
 
 def _delimiter(text: str) -> str:

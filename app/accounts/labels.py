@@ -54,10 +54,6 @@ for mapping in (TIER_LABELS, STATUS_LABELS, CONTACT_ROLE_LABELS, CHANNEL_LABELS)
     LABELS.update(mapping)
 
 
-def choices(mapping) -> list[tuple[str, object]]:
-    return [(member.value, text) for member, text in mapping.items()]
-
-
 FIELD_LABELS.update(
     {
         "name": _l("Name"),

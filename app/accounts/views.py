@@ -23,26 +23,26 @@ from app.accounts.forms import AccountForm, ContactForm, ImportForm, NoteForm
 from app.accounts.labels import HEALTH_BANDS, RENEWAL_WINDOWS, SORTS, STATUS_LABELS, TIER_LABELS
 from app.accounts.models import Account, Channel, Contact, ContactRole, ImportBatch
 from app.audit.services import history_for_account
-from app.auth.forms import ConfirmForm
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.auth.permissions import (
     can_create_account,
     can_delete_account,
     can_edit_account,
     require,
 )
-from app.auth.services import users_with_role
+from app.auth.services import active_users, user_choices
 from app.extensions import db
 from app.formatting import from_minor_units
+from app.forms import ConfirmForm
 from app.models import DomainError
 from app.pagination import paginate_by_ids
-from app.versioning import stale, version_matches
+from app.versioning import conflict_page
 
 
 def _owner_choices(form: AccountForm) -> None:
     none = [("", _("— nobody —"))]
-    form.csm_owner_id.choices = none + [(str(u.id), u.name) for u in users_with_role(Role.CSM)]
-    form.ae_owner_id.choices = none + [(str(u.id), u.name) for u in users_with_role(Role.AE)]
+    form.csm_owner_id.choices = none + user_choices(Role.CSM)
+    form.ae_owner_id.choices = none + user_choices(Role.AE)
 
 
 @bp.get("/")
@@ -61,7 +61,7 @@ def list_accounts():
         "accounts/list.html",
         page=page,
         filters=filters,
-        owners=users_with_role(Role.CSM, Role.AE),
+        owners=active_users(Role.CSM, Role.AE, columns=(User.id, User.name)),
         tiers=TIER_LABELS,
         statuses=STATUS_LABELS,
         bands=HEALTH_BANDS,
@@ -138,14 +138,13 @@ def edit_account(account_id: int):
     form = AccountForm(obj=account)
     _owner_choices(form)
     if request.method == "GET":
-        form.version.data = account.version
         form.arr.data = str(from_minor_units(account.arr_minor, account.currency))
         form.csm_owner_id.data = str(account.csm_owner_id or "")
         form.ae_owner_id.data = str(account.ae_owner_id or "")
         form.tier.data, form.status.data = account.tier.value, account.status.value
     elif form.validate_on_submit():
-        if not version_matches(form, account):
-            return stale("accounts/form.html", form=form, account=account, current=account)
+        if form.is_stale(account):
+            return conflict_page("accounts/form.html", form, account, account=account)
         try:
             services.update_account(current_user, account, importing.account_values(form))
         except services.DomainTaken as error:
@@ -228,32 +227,19 @@ def edit_contact(account_id: int, contact_id: int):
     account = contact.account
     require(can_edit_account(current_user, account))
     form = ContactForm(obj=contact)
+    page = {"account": account, "contact": contact, "confirm": ConfirmForm()}
     if request.method == "GET":
-        form.version.data = contact.version
         form.role.data = contact.role.value
         form.preferred_channel.data = contact.preferred_channel.value
     elif form.validate_on_submit():
-        if not version_matches(form, contact):
-            return stale(
-                "accounts/contact_form.html",
-                form=form,
-                account=account,
-                contact=contact,
-                current=contact,
-                confirm=ConfirmForm(),
-            )
+        if form.is_stale(contact):
+            return conflict_page("accounts/contact_form.html", form, contact, **page)
         services.update_contact(current_user, contact, _contact_values(form))
         db.session.commit()
         flash(_("Contact %(name)s saved.", name=contact.name), "success")
         return redirect(url_for("accounts.show_account", account_id=account.id) + "#contacts")
     status = 422 if form.errors else 200
-    return render_template(
-        "accounts/contact_form.html",
-        form=form,
-        account=account,
-        contact=contact,
-        confirm=ConfirmForm(),
-    ), status
+    return render_template("accounts/contact_form.html", form=form, **page), status
 
 
 @bp.post("/<int:account_id>/contacts/<int:contact_id>/delete")

@@ -4,26 +4,20 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
-    HiddenField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
 )
 from wtforms.validators import EqualTo, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.labels import LANGUAGE_LABELS, ROLE_LABELS
+from app.forms import MultiCheckboxField, choices
 from app.i18n import lazy_gettext as _l
 from app.validators import EmailAddress
+from app.versioning import VersionedForm
 
 MIN_PASSWORD = 8
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class LoginForm(FlaskForm):
@@ -37,13 +31,12 @@ def _language_choices():
     return [(code, label) for code, label in LANGUAGE_LABELS.items()]
 
 
-class UserForm(FlaskForm):
-    version = HiddenField()
+class UserForm(VersionedForm):
     email = EmailField(_l("E-mail"), validators=[InputRequired(), EmailAddress(), Length(max=254)])
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     roles = MultiCheckboxField(
         _l("Roles"),
-        choices=[(role.value, label) for role, label in ROLE_LABELS.items()],
+        choices=choices(ROLE_LABELS),
         validators=[InputRequired(message=_l("Pick at least one role."))],
     )
     locale = SelectField(_l("Language"), choices=_language_choices())
@@ -63,8 +56,7 @@ class NewUserForm(UserForm):
     )
 
 
-class ProfileForm(FlaskForm):
-    version = HiddenField()
+class ProfileForm(VersionedForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=_language_choices())
     current_password = PasswordField(
@@ -84,9 +76,3 @@ class ProfileForm(FlaskForm):
     def validate_current_password(self, field):
         if self.new_password.data and not field.data:
             raise ValidationError(_l("Enter your current password to set a new one."))
-
-
-class ConfirmForm(FlaskForm):
-    """A button-only POST: the CSRF token is all it carries."""
-
-    submit = SubmitField(_l("Confirm"))

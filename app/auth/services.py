@@ -218,11 +218,17 @@ def set_active(actor, user: User, active: bool) -> list:
     return signals.answers(signals.user_deactivated.send(user, actor=actor))
 
 
-def users_with_role(*roles: Role) -> list:
-    """(id, name) of the active users holding any of the roles, by name (for pickers)."""
+def active_users(*roles: Role, columns=()) -> list:
+    """The active users holding any of the roles, by name: User rows, or only the given
+    `columns` (e.g. `User.id, User.name` for a picker) as rows."""
     stmt = (
-        sa.select(User.id, User.name)
+        sa.select(*(columns or (User,)))
         .where(User.active.is_(True), User.role_rows.any(UserRole.role.in_(roles)))
         .order_by(User.name)
     )
-    return list(db.session.execute(stmt))
+    return list(db.session.execute(stmt) if columns else db.session.scalars(stmt))
+
+
+def user_choices(*roles: Role) -> list[tuple[str, str]]:
+    """(id, name) choices of a user picker: the active users holding any of the roles."""
+    return [(str(i), name) for i, name in active_users(*roles, columns=(User.id, User.name))]

@@ -13,12 +13,13 @@ from app import signals
 from app.audit.services import history_for
 from app.auth import bp
 from app.auth import services as users
-from app.auth.forms import ConfirmForm, LoginForm, NewUserForm, ProfileForm, UserForm
+from app.auth.forms import LoginForm, NewUserForm, ProfileForm, UserForm
 from app.auth.models import Role, User
 from app.auth.permissions import admin_changes, roles_required
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.models import DomainError
-from app.versioning import stale, version_matches
+from app.versioning import conflict_page
 
 
 def _safe_next(target: str | None) -> str:
@@ -81,11 +82,10 @@ def profile():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user)
     if request.method == "GET":
-        form.version.data = user.version
         form.locale.data = user.locale or ""
     elif form.validate_on_submit():
-        if not version_matches(form, user):
-            return stale("auth/profile.html", form=form, current=user)
+        if form.is_stale(user):
+            return conflict_page("auth/profile.html", form, user)
         if form.new_password.data and not user.check_password(form.current_password.data):
             form.current_password.errors.append(_("That is not your current password."))
             return render_template("auth/profile.html", form=form), 422
@@ -155,20 +155,11 @@ def edit_user(user_id: int):
         return render_template("auth/user.html", user=user, sections=_sections(user))
     form = UserForm(obj=user)
     if request.method == "GET":
-        form.version.data = user.version
         form.roles.data = sorted(r.value for r in user.roles)
         form.locale.data = user.locale or ""
     elif form.validate_on_submit():
-        if not version_matches(form, user):
-            return stale(
-                "auth/user_form.html",
-                form=form,
-                user=user,
-                current=user,
-                history=history_for("user", user.id),
-                confirm=ConfirmForm(),
-                sections=_sections(user),
-            )
+        if form.is_stale(user):
+            return conflict_page("auth/user_form.html", form, user, **_user_page(user))
         try:
             users.update_user(
                 current_user,
@@ -186,14 +177,17 @@ def edit_user(user_id: int):
             flash(_("User %(email)s saved.", email=user.email), "success")
             return redirect(url_for("auth.edit_user", user_id=user.id))
     status = 422 if form.errors else 200
-    return render_template(
-        "auth/user_form.html",
-        form=form,
+    return render_template("auth/user_form.html", form=form, **_user_page(user)), status
+
+
+def _user_page(user: User) -> dict:
+    """What a user's admin page shows beside the form."""
+    return dict(
         user=user,
         history=history_for("user", user.id),
         confirm=ConfirmForm(),
         sections=_sections(user),
-    ), status
+    )
 
 
 def _sections(user: User) -> signals.Sections:

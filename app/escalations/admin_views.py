@@ -10,24 +10,16 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.audit import services as audit
 from app.audit.services import history_for
 from app.auth.permissions import admin_changes
+from app.escalations import services
 from app.escalations.forms import ReplyTemplateForm, SlaPolicyForm, format_hours
 from app.escalations.labels import SEVERITY_LABELS, TEMPLATE_KEYS
 from app.escalations.models import ReplyTemplate, Severity, SlaPolicy
 from app.extensions import db
-from app.versioning import stale, version_matches
+from app.versioning import conflict_page
 
 admin_bp = Blueprint("escalation_admin", __name__, url_prefix="/admin")
-POLICY_FIELDS = (
-    "first_response_minutes",
-    "update_interval_minutes",
-    "resolution_minutes",
-    "timezone",
-    "hours",
-    "holidays",
-)
 SEVERITY_ORDER = {s: i for i, s in enumerate(Severity)}
 
 
@@ -72,34 +64,12 @@ def sla_policies():
 def edit_sla_policy(policy_id: int):
     policy = db.get_or_404(SlaPolicy, policy_id)
     form = SlaPolicyForm(obj=_policy_as_shown(policy))
+    page = {"policy": policy, "history": history_for("sla_policy", policy.id)}
     if form.validate_on_submit():
-        if not version_matches(form, policy):
-            return stale(
-                "escalations/admin_policy_form.html",
-                form=form,
-                policy=policy,
-                current=_policy_as_shown(policy),
-                history=history_for("sla_policy", policy.id),
-            )
-        for name in (
-            "first_response_minutes",
-            "update_interval_minutes",
-            "resolution_minutes",
-            "timezone",
-        ):
-            setattr(policy, name, getattr(form, name).data)
-        policy.hours = form.parsed_hours
-        policy.holidays = form.parsed_holidays
-        changes = audit.pending_changes(policy, POLICY_FIELDS)
-        if changes:
-            audit.record(
-                current_user,
-                "sla_policy",
-                policy.id,
-                "update",
-                changes=changes,
-                summary=policy.severity.value,
-            )
+        if form.is_stale(policy):
+            shown = _policy_as_shown(policy)
+            return conflict_page("escalations/admin_policy_form.html", form, shown, **page)
+        services.save_sla_policy(current_user, policy, _policy_values(form))
         db.session.commit()
         flash(
             _(
@@ -113,10 +83,20 @@ def edit_sla_policy(policy_id: int):
     return render_template(
         "escalations/admin_policy_form.html",
         form=form,
-        policy=policy,
         business_week=_business_week(policy),
-        history=history_for("sla_policy", policy.id),
+        **page,
     ), status
+
+
+def _policy_values(form: SlaPolicyForm) -> dict:
+    return {
+        "first_response_minutes": form.first_response_minutes.data,
+        "update_interval_minutes": form.update_interval_minutes.data,
+        "resolution_minutes": form.resolution_minutes.data,
+        "timezone": form.timezone.data,
+        "hours": form.parsed_hours,
+        "holidays": form.parsed_holidays,
+    }
 
 
 @admin_bp.get("/reply-templates")
@@ -135,35 +115,23 @@ def reply_templates():
 def edit_reply_template(template_id: int):
     reply_template = db.get_or_404(ReplyTemplate, template_id)
     form = ReplyTemplateForm(obj=reply_template)
+    # Not `template=`: that is render_template's own first parameter, the page to render.
+    page = {
+        "reply_template": reply_template,
+        "history": history_for("reply_template", reply_template.id),
+    }
     if form.validate_on_submit():
-        # Not `template=`: that is stale()'s own first parameter, the page to render.
-        if not version_matches(form, reply_template):
-            return stale(
-                "escalations/admin_template_form.html",
-                form=form,
-                reply_template=reply_template,
-                current=reply_template,
-                history=history_for("reply_template", reply_template.id),
+        if form.is_stale(reply_template):
+            return conflict_page(
+                "escalations/admin_template_form.html", form, reply_template, **page
             )
-        reply_template.name, reply_template.body = form.name.data.strip(), form.body.data
-        changes = audit.pending_changes(reply_template, ("name", "body"))
-        if changes:
-            audit.record(
-                current_user,
-                "reply_template",
-                reply_template.id,
-                "update",
-                changes=changes,
-                summary=f"{reply_template.key} ({reply_template.language})",
-            )
+        services.save_reply_template(
+            current_user, reply_template, name=form.name.data, body=form.body.data
+        )
         db.session.commit()
         flash(_("Reply template saved."), "success")
         return redirect(url_for("escalation_admin.reply_templates"))
     status = 422 if form.errors else 200
     return render_template(
-        "escalations/admin_template_form.html",
-        form=form,
-        reply_template=reply_template,
-        keys=TEMPLATE_KEYS,
-        history=history_for("reply_template", reply_template.id),
+        "escalations/admin_template_form.html", form=form, keys=TEMPLATE_KEYS, **page
     ), status

@@ -2,10 +2,8 @@
 watchers and owner, SLA policies and reply templates."""
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,8 +18,6 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.accounts.forms import parse_amount
-from app.accounts.labels import choices
 from app.escalations.labels import (
     CATEGORY_LABELS,
     ESCALATION_STATUS_LABELS,
@@ -32,23 +28,15 @@ from app.escalations.labels import (
     TEMPLATE_KEYS,
 )
 from app.escalations.models import Status
+from app.forms import choices, parse_amount
 from app.i18n import lazy_gettext as _l
 from app.i18n import lazy_pgettext
+from app.versioning import VersionedForm
 
 TEXT = [InputRequired(), Length(max=5000)]
 
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def to_utc(local: datetime | None) -> datetime | None:
-    """A datetime-local input, read in the app's timezone, as an aware datetime."""
-    return None if local is None else local.replace(tzinfo=local_zone())
-
-
-class EscalationForm(FlaskForm):
-    version = HiddenField()
+class EscalationForm(VersionedForm):
     confirmed = HiddenField(default="")  # set once the threat suggestion was shown
     account_id = SelectField(
         _l("Account"),
@@ -208,8 +196,7 @@ def _minutes_field(label):
     )
 
 
-class SlaPolicyForm(FlaskForm):
-    version = HiddenField()
+class SlaPolicyForm(VersionedForm):
     first_response_minutes = _minutes_field(_l("First response"))
     update_interval_minutes = _minutes_field(_l("Customer update every"))
     resolution_minutes = _minutes_field(_l("Resolution target"))
@@ -295,8 +282,7 @@ def format_hours(hours: list) -> str:
     return "\n".join(lines)
 
 
-class ReplyTemplateForm(FlaskForm):
-    version = HiddenField()
+class ReplyTemplateForm(VersionedForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     body = TextAreaField(
         _l("Text"),

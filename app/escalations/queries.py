@@ -1,4 +1,5 @@
-"""Reading escalations: the list with its saved views and filters, all in SQL."""
+"""Reading escalations: the list with its saved views and filters, all in SQL; one
+escalation's page; the accounts a user may raise on; reply template texts."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -6,12 +7,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.accounts.models import Account
+from app.auth.models import Role
 from app.escalations.labels import SAVED_VIEWS
 from app.escalations.models import (
     OPEN_STATUSES,
+    CustomerUpdate,
     Escalation,
+    EscalationNote,
     Handoff,
     Level,
+    Pause,
+    ReplyTemplate,
     Severity,
     SlaClock,
     Status,
@@ -143,6 +150,82 @@ def load(escalation_id: int):
         )
     )
     return db.session.scalar(stmt)
+
+
+def page_records(escalation: Escalation) -> dict:
+    """What an escalation's page lists: handoffs, customer updates, notes and pauses."""
+    return dict(
+        handoffs=db.session.scalars(
+            sa.select(Handoff)
+            .where(Handoff.escalation_id == escalation.id)
+            .options(
+                selectinload(Handoff.to_owner),
+                selectinload(Handoff.from_owner),
+                selectinload(Handoff.created_by),
+                selectinload(Handoff.contact),
+            )
+            .order_by(Handoff.created_at)
+        ).all(),
+        updates=db.session.scalars(
+            sa.select(CustomerUpdate)
+            .where(CustomerUpdate.escalation_id == escalation.id)
+            .options(selectinload(CustomerUpdate.author))
+            .order_by(CustomerUpdate.sent_at.desc())
+        ).all(),
+        notes=db.session.scalars(
+            sa.select(EscalationNote)
+            .where(EscalationNote.escalation_id == escalation.id)
+            .options(selectinload(EscalationNote.author))
+            .order_by(EscalationNote.created_at.desc())
+        ).all(),
+        pauses=db.session.scalars(
+            sa.select(Pause)
+            .where(Pause.escalation_id == escalation.id)
+            .options(selectinload(Pause.paused_by), selectinload(Pause.resumed_by))
+            .order_by(Pause.paused_at)
+        ).all(),
+    )
+
+
+def reply_templates(language: str) -> list[ReplyTemplate]:
+    """The reply templates in one language."""
+    stmt = sa.select(ReplyTemplate).where(ReplyTemplate.language == language)
+    return list(db.session.scalars(stmt))
+
+
+def template_text(key: str, escalation: Escalation, language: str) -> str:
+    """A reply template's text for this escalation, in the language; empty when none."""
+    template = db.session.scalar(
+        sa.select(ReplyTemplate).where(ReplyTemplate.key == key, ReplyTemplate.language == language)
+    )
+    return template.body.replace("{title}", escalation.title) if template else ""
+
+
+def search_accounts(q: str, user, limit: int = 20) -> list[Account]:
+    """Accounts matching a name or domain fragment that the user may raise escalations on
+    (managers and admins: any; CSMs and AEs: the ones they own)."""
+    if not q:
+        return []
+    stmt = (
+        sa.select(Account)
+        .where(sa.or_(contains(Account.name, q), contains(Account.domain, q)))
+        .order_by(Account.name)
+        .limit(limit)
+    )
+    if not user.has_role(Role.ADMIN, Role.MANAGER):
+        stmt = stmt.where(sa.or_(Account.csm_owner_id == user.id, Account.ae_owner_id == user.id))
+    return list(db.session.scalars(stmt))
+
+
+def owned_accounts(user, limit: int) -> list[tuple[int, str]]:
+    """(id, name) of the accounts the user owns as CSM or AE, by name (at most `limit`)."""
+    stmt = (
+        sa.select(Account.id, Account.name)
+        .where(sa.or_(Account.csm_owner_id == user.id, Account.ae_owner_id == user.id))
+        .order_by(Account.name)
+        .limit(limit)
+    )
+    return list(db.session.execute(stmt))
 
 
 def open_escalations(account_id: int) -> list[Escalation]:

@@ -1,5 +1,7 @@
 """Working an escalation: intake, details, status, levels and handoffs, customer updates,
-resolution, notes, watchers. Services change the session, audit, notify and flush."""
+resolution, notes, watchers, widespread issues; and the SLA policies and reply templates
+admins edit. Services check the rules (who may set a legal hold, raise to the executive
+level, approve a message), change the session, audit, notify and flush; they never commit."""
 
 from datetime import datetime
 
@@ -8,7 +10,9 @@ import sqlalchemy as sa
 from app import signals
 from app.accounts.services import add_timeline
 from app.audit import services as audit
-from app.auth.models import Role, User, UserRole
+from app.auth.models import Role, User
+from app.auth.permissions import can_manage_escalations
+from app.auth.services import active_users
 from app.escalations import clocks, queries
 from app.escalations.models import (
     ClockKind,
@@ -19,8 +23,10 @@ from app.escalations.models import (
     Handoff,
     Level,
     Pause,
+    ReplyTemplate,
     ResolutionKind,
     Severity,
+    SlaPolicy,
     Status,
 )
 from app.extensions import db
@@ -51,6 +57,14 @@ ESCALATION_FIELDS = (
     "resolution_summary",
     "concession_minor",
 )
+SLA_POLICY_FIELDS = (
+    "first_response_minutes",
+    "update_interval_minutes",
+    "resolution_minutes",
+    "timezone",
+    "hours",
+    "holidays",
+)
 NOTIFY_SEVERITIES = (Severity.CRITICAL, Severity.HIGH)
 TRANSITIONS = {
     Status.NEW: {Status.INVESTIGATING, Status.WAITING_ON_CUSTOMER},
@@ -68,7 +82,11 @@ class LevelNotAllowed(DomainError):
     pass
 
 
-class LegalHold(DomainError):
+class LegalHoldNotAllowed(DomainError):
+    pass
+
+
+class ApprovalNotAllowed(DomainError):
     pass
 
 
@@ -121,11 +139,7 @@ def stakeholders(escalation: Escalation) -> list[User]:
         *escalation.watchers,
     ]
     if escalation.executive:
-        people += db.session.scalars(
-            sa.select(User).where(
-                User.active.is_(True), User.role_rows.any(UserRole.role == Role.EXECUTIVE)
-            )
-        ).all()
+        people += active_users(Role.EXECUTIVE)
     return [p for p in people if p is not None]
 
 
@@ -187,6 +201,8 @@ def set_tags(escalation: Escalation, tags) -> None:
 
 def raise_escalation(actor, account, values: dict, *, tags=(), now: datetime) -> Escalation:
     """Intake: a new escalation with its SLA clocks started and stakeholders told."""
+    if values.get("legal_hold") and not can_manage_escalations(actor):
+        raise LegalHoldNotAllowed(_l("Only a manager or an admin can set a legal hold."))
     escalation = Escalation(
         account=account, raised_by_id=actor.id, status=Status.NEW, level=Level.L1, **values
     )
@@ -242,6 +258,9 @@ def update_details(
     actor, escalation: Escalation, values: dict, *, tags=None, now: datetime
 ) -> Escalation:
     """Edit intake details; a severity change re-targets the clocks (audited)."""
+    hold = values.get("legal_hold", escalation.legal_hold)
+    if hold != escalation.legal_hold and not can_manage_escalations(actor):
+        raise LegalHoldNotAllowed(_l("Only a manager or an admin can set or lift a legal hold."))
     old_severity = escalation.severity
     old_tags = escalation.tags
     was_executive = escalation.executive
@@ -319,6 +338,15 @@ def _status_label(status: Status) -> str:
     return label(status)
 
 
+def levels_open_to(actor, escalation: Escalation) -> list[Level]:
+    """The levels the actor may raise the escalation to: those above its own, and the
+    executive level only for managers and admins."""
+    levels = [level for level in Level if level.rank > escalation.level.rank]
+    if can_manage_escalations(actor):
+        return levels
+    return [level for level in levels if level != Level.EXECUTIVE]
+
+
 def raise_level(
     actor,
     escalation: Escalation,
@@ -332,7 +360,7 @@ def raise_level(
         raise LevelNotAllowed(_l("A resolved escalation cannot change level."))
     if to_level.rank <= escalation.level.rank:
         raise LevelNotAllowed(_l("Pick a level above the current one."))
-    if to_level == Level.EXECUTIVE and not actor.has_role(Role.MANAGER, Role.ADMIN):
+    if to_level not in levels_open_to(actor, escalation):
         raise LevelNotAllowed(
             _l("Only a manager or an admin can raise an escalation to the executive level.")
         )
@@ -385,7 +413,7 @@ def acknowledge(actor, handoff: Handoff, now: datetime) -> None:
     """The receiver confirms they have the handoff; only they (or a manager) may."""
     if handoff.acknowledged_at is not None:
         raise DomainError(_l("This handoff was already acknowledged."))
-    if actor.id != handoff.to_owner_id and not actor.has_role(Role.MANAGER, Role.ADMIN):
+    if actor.id != handoff.to_owner_id and not can_manage_escalations(actor):
         raise DomainError(
             _l("Only the new owner, a manager or an admin can acknowledge this handoff.")
         )
@@ -539,6 +567,8 @@ def mark_widespread(
     from app.accounts.models import Account
     from app.escalations.models import WidespreadIssue
 
+    if approve and not can_manage_escalations(actor):
+        raise ApprovalNotAllowed(_l("Only a manager or an admin can approve the message."))
     wanted = {d.strip().lower() for d in domains if d.strip()}
     accounts = list(db.session.scalars(sa.select(Account).where(Account.domain.in_(wanted))))
     unknown = sorted(wanted - {a.domain for a in accounts})
@@ -577,3 +607,28 @@ def mark_widespread(
         },
     )
     return issue
+
+
+def save_sla_policy(actor, policy: SlaPolicy, values: dict) -> None:
+    """An admin's change to a severity's SLA policy (audited); it applies to clocks started
+    from now on and to escalations whose severity changes."""
+    for name, value in values.items():
+        setattr(policy, name, value)
+    changes = audit.pending_changes(policy, SLA_POLICY_FIELDS)
+    if changes:
+        audit.record(
+            actor, "sla_policy", policy.id, "update", changes=changes, summary=policy.severity.value
+        )
+    db.session.flush()
+
+
+def save_reply_template(actor, reply_template: ReplyTemplate, *, name: str, body: str) -> None:
+    """An admin's change to a reply template's name and text (audited)."""
+    reply_template.name, reply_template.body = name.strip(), body
+    changes = audit.pending_changes(reply_template, ("name", "body"))
+    if changes:
+        summary = f"{reply_template.key} ({reply_template.language})"
+        audit.record(
+            actor, "reply_template", reply_template.id, "update", changes=changes, summary=summary
+        )
+    db.session.flush()

@@ -5,12 +5,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
 from app import signals
 from app.accounts.models import Account
 from app.audit.services import history_for
-from app.auth.forms import ConfirmForm
 from app.auth.models import Role, User
 from app.auth.permissions import (
     can_comment_escalation,
@@ -19,8 +17,8 @@ from app.auth.permissions import (
     can_work_escalation,
     require,
 )
-from app.auth.services import users_with_role
-from app.escalations import bp, clocks, intake, queries, services
+from app.auth.services import user_choices
+from app.escalations import bp, clocks, form_values, queries, services
 from app.escalations.forms import (
     CustomerUpdateForm,
     EditEscalationForm,
@@ -41,23 +39,13 @@ from app.escalations.labels import (
     SAVED_VIEWS,
     SEVERITY_LABELS,
 )
-from app.escalations.models import (
-    CustomerUpdate,
-    Escalation,
-    EscalationNote,
-    Handoff,
-    IntakeChannel,
-    Level,
-    Pause,
-    ReplyTemplate,
-    ResolutionKind,
-    Status,
-)
+from app.escalations.models import Escalation, Handoff, IntakeChannel, Level, ResolutionKind, Status
 from app.extensions import db
 from app.formatting import to_minor_units
+from app.forms import ConfirmForm
 from app.models import DomainError, utcnow
 from app.pagination import paginate_by_ids
-from app.versioning import stale, version_matches
+from app.versioning import conflict_page
 
 WORKERS = (Role.CSM, Role.AE, Role.MANAGER, Role.ADMIN)
 
@@ -68,6 +56,10 @@ def _load(escalation_id: int) -> Escalation:
 
 def _back(escalation: Escalation, anchor: str = ""):
     return redirect(url_for("escalations.show", escalation_id=escalation.id) + anchor)
+
+
+def _language() -> str:
+    return str(get_locale() or "en")
 
 
 @bp.get("/")
@@ -97,33 +89,30 @@ def new():
     require(current_user.has_role(*WORKERS))
     form = EscalationForm()
     wanted = request.form.get("account_id") or request.args.get("account_id")
-    account = intake.account_choices(form, current_user, wanted)
+    account = form_values.account_choices(form, current_user, wanted)
     if request.method == "GET" and account is not None:
         form.account_id.data = str(account.id)
     form.currency = account.currency if account else None
-    account_q = (request.args.get("account_q") or "").strip()[:100]
     suggestion = None
     if form.validate_on_submit() and account is not None:
-        if form.legal_hold.data and not can_manage_escalations(current_user):
-            form.legal_hold.errors.append(_("Only a manager or an admin can set a legal hold."))
-            return _new_form(form, None, account_q), 422
-        suggestion = intake.threat_check(form)
+        suggestion = form_values.threat_check(form)
         if suggestion is None:
-            escalation = services.raise_escalation(
-                current_user,
-                account,
-                intake.values(form, account, current_user),
-                tags=form.tag_list(),
-                now=utcnow(),
-            )
-            db.session.commit()
-            flash(_("Escalation raised."), "success")
-            return _back(escalation)
-    status = 422 if form.errors else 200
-    return _new_form(form, suggestion, account_q), status
+            values = form_values.values(form, account)
+            try:
+                escalation = services.raise_escalation(
+                    current_user, account, values, tags=form.tag_list(), now=utcnow()
+                )
+            except services.LegalHoldNotAllowed as error:
+                form.legal_hold.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(_("Escalation raised."), "success")
+                return _back(escalation)
+    return _new_form(form, suggestion), 422 if form.errors else 200
 
 
-def _new_form(form, suggestion, account_q: str):
+def _new_form(form, suggestion):
+    account_q = (request.args.get("account_q") or "").strip()[:100]
     return render_template(
         "escalations/form.html",
         form=form,
@@ -131,7 +120,7 @@ def _new_form(form, suggestion, account_q: str):
         suggestion=suggestion,
         tags=services.existing_tags(),
         account_q=account_q,
-        account_matches=intake.search_accounts(account_q, current_user),
+        account_matches=queries.search_accounts(account_q, current_user),
     )
 
 
@@ -144,50 +133,18 @@ def show(escalation_id: int):
 
 def _page_context(escalation: Escalation, **forms) -> dict:
     now = utcnow()
-    language = str(get_locale() or "en")
-    templates = db.session.scalars(
-        sa.select(ReplyTemplate).where(ReplyTemplate.language == language)
-    ).all()
-    update_form = forms.pop("update_form", None) or CustomerUpdateForm()
+    templates = queries.reply_templates(_language())
     can_work = can_work_escalation(current_user, escalation)
     context = dict(
         escalation=escalation,
         clocks=clocks.views(escalation, now),
-        handoffs=db.session.scalars(
-            sa.select(Handoff)
-            .where(Handoff.escalation_id == escalation.id)
-            .options(
-                selectinload(Handoff.to_owner),
-                selectinload(Handoff.from_owner),
-                selectinload(Handoff.created_by),
-                selectinload(Handoff.contact),
-            )
-            .order_by(Handoff.created_at)
-        ).all(),
-        updates=db.session.scalars(
-            sa.select(CustomerUpdate)
-            .where(CustomerUpdate.escalation_id == escalation.id)
-            .options(selectinload(CustomerUpdate.author))
-            .order_by(CustomerUpdate.sent_at.desc())
-        ).all(),
-        notes=db.session.scalars(
-            sa.select(EscalationNote)
-            .where(EscalationNote.escalation_id == escalation.id)
-            .options(selectinload(EscalationNote.author))
-            .order_by(EscalationNote.created_at.desc())
-        ).all(),
-        pauses=db.session.scalars(
-            sa.select(Pause)
-            .where(Pause.escalation_id == escalation.id)
-            .options(selectinload(Pause.paused_by), selectinload(Pause.resumed_by))
-            .order_by(Pause.paused_at)
-        ).all(),
+        **queries.page_records(escalation),
         history=history_for("escalation", escalation.id),
         can_work=can_work,
         can_comment=can_comment_escalation(current_user, escalation),
         can_manage=can_manage_escalations(current_user),
         status_form=forms.pop("status_form", None) or StatusForm(),
-        update_form=update_form,
+        update_form=forms.pop("update_form", None) or CustomerUpdateForm(),
         note_form=forms.pop("note_form", None) or NoteForm(),
         templates_json=templates_json(templates),
         templates=templates,
@@ -201,15 +158,13 @@ def _page_context(escalation: Escalation, **forms) -> dict:
     )
     if can_work:
         watchers = forms.pop("watchers_form", None) or WatchersForm()
-        watchers.watcher_ids.choices = [
-            (str(u.id), u.name) for u in users_with_role(*WORKERS, Role.EXECUTIVE)
-        ]
+        watchers.watcher_ids.choices = user_choices(*WORKERS, Role.EXECUTIVE)
         if not watchers.is_submitted():
             watchers.watcher_ids.data = [str(u.id) for u in escalation.watchers]
         context["watchers_form"] = watchers
     if context["can_manage"]:
         owner = OwnerForm()
-        owner.owner_id.choices = [(str(u.id), u.name) for u in users_with_role(*WORKERS)]
+        owner.owner_id.choices = user_choices(*WORKERS)
         owner.owner_id.data = str(escalation.owner_id or "")
         context["owner_form"] = owner
     context.update(forms)
@@ -224,43 +179,27 @@ def edit(escalation_id: int):
     form = EditEscalationForm(obj=escalation)
     del form.account_id
     form.currency = escalation.account.currency
+    page = {"escalation": escalation, "suggestion": None, "tags": services.existing_tags()}
     if request.method == "GET":
-        intake.fill_form(form, escalation)
-    suggestion = None
-    if form.validate_on_submit():
-        if not version_matches(form, escalation):
-            return stale(
-                "escalations/form.html",
-                form=form,
-                escalation=escalation,
-                current=escalation,
-                suggestion=None,
-                tags=services.existing_tags(),
-            )
-        if form.legal_hold.data != escalation.legal_hold and not can_manage_escalations(
-            current_user
-        ):
-            form.legal_hold.errors.append(
-                _("Only a manager or an admin can set or lift a legal hold.")
-            )
-        else:
-            suggestion = intake.threat_check(form)
-            if suggestion is None:
-                values = intake.values(form, escalation.account, current_user, editing=True)
+        form_values.fill_form(form, escalation)
+    elif form.validate_on_submit():
+        if form.is_stale(escalation):
+            return conflict_page("escalations/form.html", form, escalation, **page)
+        page["suggestion"] = form_values.threat_check(form)
+        if page["suggestion"] is None:
+            values = form_values.values(form, escalation.account, editing=True)
+            try:
                 services.update_details(
                     current_user, escalation, values, tags=form.tag_list(), now=utcnow()
                 )
+            except services.LegalHoldNotAllowed as error:
+                form.legal_hold.errors.append(str(error))
+            else:
                 db.session.commit()
                 flash(_("Escalation saved."), "success")
                 return _back(escalation)
     status = 422 if form.errors else 200
-    return render_template(
-        "escalations/form.html",
-        form=form,
-        escalation=escalation,
-        suggestion=suggestion,
-        tags=services.existing_tags(),
-    ), status
+    return render_template("escalations/form.html", form=form, **page), status
 
 
 def _action_failed(escalation, error_form_name: str, form, status: int = 422):
@@ -295,25 +234,12 @@ def raise_level(escalation_id: int):
     escalation = _load(escalation_id)
     require(can_work_escalation(current_user, escalation))
     form = HandoffForm()
-    intake.handoff_choices(form, escalation, current_user)
+    form_values.handoff_choices(form, escalation, current_user)
     if form.validate_on_submit():
         new_owner = db.session.get(User, int(form.new_owner_id.data))
-        contact_id = int(form.contact_id.data) if form.contact_id.data else None
+        level, handoff = Level(form.to_level.data), form_values.handoff_values(form)
         try:
-            services.raise_level(
-                current_user,
-                escalation,
-                Level(form.to_level.data),
-                {
-                    "contact_id": contact_id,
-                    "what_happened": form.what_happened.data,
-                    "what_was_tried": form.what_was_tried.data,
-                    "why_unresolved": form.why_unresolved.data,
-                    "what_is_needed": form.what_is_needed.data,
-                },
-                new_owner,
-                utcnow(),
-            )
+            services.raise_level(current_user, escalation, level, handoff, new_owner, utcnow())
         except DomainError as error:
             form.to_level.errors.append(str(error))
         else:
@@ -324,36 +250,9 @@ def raise_level(escalation_id: int):
             )
             return _back(escalation, "#handoffs")
     elif form.new_owner_id.errors:
-        _explain_inactive_owner(form, escalation)
+        form_values.explain_inactive_owner(form, escalation, current_user)
     status = 422 if form.errors else 200
     return render_template("escalations/handoff.html", form=form, escalation=escalation), status
-
-
-def _explain_inactive_owner(form: HandoffForm, escalation: Escalation) -> None:
-    """A new owner picked while active but deactivated since: say so, and who can take it."""
-    picked = form.new_owner_id.data or ""
-    offered = dict(form.new_owner_id.choices)
-    if not picked.isdigit() or picked in offered:
-        return
-    user = db.session.get(User, int(picked))
-    if user is None or user.active:
-        return
-    account = escalation.account
-    managers = [u.id for u in users_with_role(Role.MANAGER)]
-    handing_off = {escalation.owner_id, current_user.id}
-    wanted = [
-        i for i in (account.csm_owner_id, account.ae_owner_id, *managers) if i not in handing_off
-    ]
-    names = list(dict.fromkeys(offered[str(i)] for i in wanted if str(i) in offered))[:3]
-    if names:
-        message = _(
-            "%(name)s is no longer active. Choose someone else, e.g. %(people)s.",
-            name=user.name,
-            people=", ".join(names),
-        )
-    else:
-        message = _("%(name)s is no longer active. Choose someone else.", name=user.name)
-    form.new_owner_id.errors = [message]
 
 
 @bp.post("/<int:escalation_id>/handoffs/<int:handoff_id>/ack")
@@ -382,7 +281,7 @@ def add_update(escalation_id: int):
     require(can_work_escalation(current_user, escalation))
     form = CustomerUpdateForm()
     if form.fill.data:  # no-script fallback for the template picker
-        form.summary.data = intake.template_text(form.template_key.data, escalation)
+        form.summary.data = queries.template_text(form.template_key.data, escalation, _language())
         form.summary.errors = []
         return render_template(
             "escalations/show.html", **_page_context(escalation, update_form=form)
@@ -452,9 +351,7 @@ def set_watchers(escalation_id: int):
     escalation = _load(escalation_id)
     require(can_work_escalation(current_user, escalation))
     form = WatchersForm()
-    form.watcher_ids.choices = [
-        (str(u.id), u.name) for u in users_with_role(*WORKERS, Role.EXECUTIVE)
-    ]
+    form.watcher_ids.choices = user_choices(*WORKERS, Role.EXECUTIVE)
     if form.validate_on_submit():
         ids = [int(i) for i in form.watcher_ids.data]
         users = db.session.scalars(sa.select(User).where(User.id.in_(ids))).all() if ids else []
@@ -471,7 +368,7 @@ def assign_owner(escalation_id: int):
     escalation = _load(escalation_id)
     require(can_manage_escalations(current_user))
     form = OwnerForm()
-    form.owner_id.choices = [(str(u.id), u.name) for u in users_with_role(*WORKERS)]
+    form.owner_id.choices = user_choices(*WORKERS)
     if not form.validate_on_submit():
         flash(_("Pick an owner from the list."), "error")
         return _back(escalation)
@@ -487,36 +384,26 @@ def widespread(escalation_id: int):
     escalation = _load(escalation_id)
     require(can_work_escalation(current_user, escalation))
     form = WidespreadForm()
-    issue = escalation.widespread_issue
-    if request.method == "GET" and issue is not None:
-        form.title.data, form.message.data = issue.title, issue.approved_message
-        form.domains.data = "\n".join(
-            a.domain for a in issue.accounts if a.id != escalation.account_id
-        )
-    if form.validate_on_submit():
-        approve = bool(form.approve.data)
-        if approve and not can_manage_escalations(current_user):
-            form.approve.errors.append(_("Only a manager or an admin can approve the message."))
+    if request.method == "GET":
+        form_values.fill_widespread_form(form, escalation)
+    elif form.validate_on_submit():
+        try:
+            values = form_values.widespread_values(form)
+            services.mark_widespread(current_user, escalation, **values, now=utcnow())
+        except services.ApprovalNotAllowed as error:
+            form.approve.errors.append(str(error))
+        except DomainError as error:
+            form.domains.errors.append(str(error))
         else:
-            try:
-                services.mark_widespread(
-                    current_user,
-                    escalation,
-                    title=form.title.data,
-                    domains=form.domain_list(),
-                    message=form.message.data,
-                    approve=approve,
-                    now=utcnow(),
-                )
-            except DomainError as error:
-                form.domains.errors.append(str(error))
-            else:
-                db.session.commit()
-                flash(_("Widespread issue saved."), "success")
-                return _back(escalation)
+            db.session.commit()
+            flash(_("Widespread issue saved."), "success")
+            return _back(escalation)
     status = 422 if form.errors else 200
     return render_template(
-        "escalations/widespread.html", form=form, escalation=escalation, issue=issue
+        "escalations/widespread.html",
+        form=form,
+        escalation=escalation,
+        issue=escalation.widespread_issue,
     ), status
 
 

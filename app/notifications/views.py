@@ -4,8 +4,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.auth.forms import ConfirmForm
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.notifications import bp
 from app.notifications import services as notifications
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from flask import current_app
 
+from app.formatting import local_today
 from app.models import utcnow
 from app.notifications.sender import send_pending
 from app.scheduler.lease import run_guarded
@@ -51,15 +52,9 @@ def eligibility_review(now: datetime) -> dict:
     from app.extensions import db
     from app.sponsorship.services import run_review
 
-    outcome = run_review(now, now.astimezone(_local_zone()).date())
+    outcome = run_review(now, local_today(now))
     db.session.commit()
     return outcome
-
-
-def _local_zone():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 JOBS: dict[str, Job] = {

@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -15,9 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.accounts.forms import parse_amount
-from app.accounts.labels import TIER_LABELS, choices
+from app.accounts.labels import TIER_LABELS
 from app.formatting import CURRENCIES, to_minor_units
+from app.forms import choices, parse_amount
 from app.i18n import lazy_gettext as _l
 from app.sponsorship.labels import (
     CRITERION_KIND_LABELS,
@@ -28,6 +27,7 @@ from app.sponsorship.labels import (
 )
 from app.sponsorship.models import CriterionKind
 from app.validators import DateWithin
+from app.versioning import VersionedForm
 
 
 class NominationForm(FlaskForm):
@@ -106,8 +106,7 @@ def _lines(text: str) -> list[str]:
 COMBINATIONS = [("any", _l("Any rule is enough")), ("all", _l("Every rule must be met"))]
 
 
-class ProgramForm(FlaskForm):
-    version = HiddenField()
+class ProgramForm(VersionedForm):
     purpose = TextAreaField(_l("Why the program exists"), validators=[InputRequired()])
     responsibilities = TextAreaField(
         _l("Sponsor responsibilities"),

@@ -1,6 +1,7 @@
 """The sponsorship lifecycle: nominate, approve with an eligible sponsor, review, exit;
-the checklist, objectives, baseline snapshot, training records and the eligibility review.
-Services change the session, audit, notify and flush; they never commit."""
+the checklist, objectives, baseline snapshot, training records and the eligibility review;
+the program's settings and entry/exit rules admins edit. Services change the session, audit,
+notify and flush; they never commit."""
 
 from calendar import monthrange
 from datetime import date, datetime, timedelta
@@ -10,7 +11,9 @@ import sqlalchemy as sa
 from app.accounts.models import Account
 from app.accounts.services import add_timeline
 from app.audit import services as audit
-from app.auth.models import Role, User, UserRole
+from app.auth.models import Role, User
+from app.auth.permissions import can_name_sponsor
+from app.auth.services import active_users
 from app.escalations.models import OPEN_STATUSES, Escalation
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
@@ -19,9 +22,13 @@ from app.models import DomainError
 from app.notifications import messages as notification_messages
 from app.notifications.services import notify
 from app.signals import FollowUp
+from app.sponsorship.labels import ENTRY_KINDS
 from app.sponsorship.models import (
     IN_PROGRAM,
     OPEN_SPONSORSHIP,
+    Criterion,
+    CriterionKind,
+    CriterionSide,
     ExitReason,
     Objective,
     ObjectiveStatus,
@@ -42,6 +49,18 @@ SPONSORSHIP_FIELDS = (
     "exit_note",
     "decline_reason",
     "nomination_reason",
+)
+PROGRAM_FIELDS = (
+    "purpose",
+    "responsibilities",
+    "success_metrics",
+    "default_term_months",
+    "cadence_by_tier",
+    "required_modules",
+    "max_active_per_executive",
+    "auto_nominate",
+    "entry_combination",
+    "exit_combination",
 )
 
 
@@ -88,13 +107,7 @@ def escalation_sponsor(escalation: Escalation, **_) -> list[User]:
 
 
 def program_admins() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(
-                User.active.is_(True), User.role_rows.any(UserRole.role == Role.ADMIN)
-            )
-        )
-    )
+    return active_users(Role.ADMIN)
 
 
 def _audit(actor, sponsorship: Sponsorship, action: str, changes: dict) -> None:
@@ -258,7 +271,12 @@ def account_metrics(account: Account, now: datetime) -> dict:
 def approve(
     actor, sponsorship: Sponsorship, sponsor: User, *, start_on: date, now: datetime
 ) -> None:
-    """Activate with an executive sponsor who has the role, the training and the capacity."""
+    """Activate with an executive sponsor who has the role, the training and the capacity;
+    an executive approves as the sponsor themself, an admin names any executive."""
+    if not can_name_sponsor(actor, sponsor):
+        raise NotAllowedNow(
+            _l("You approve as the sponsor yourself; only an admin can name another executive.")
+        )
     if sponsorship.status != SponsorshipStatus.NOMINATED:
         raise NotAllowedNow(_l("Only a nomination can be approved."))
     settings = program()
@@ -511,3 +529,36 @@ def run_review(now: datetime, today: date, actor=None) -> dict:
         )
     db.session.flush()
     return {"candidates": len(candidates), "moved": moved}
+
+
+def save_program(actor, settings: ProgramSettings, values: dict) -> None:
+    """An admin's change to the program's settings (audited)."""
+    for name, value in values.items():
+        setattr(settings, name, value)
+    changes = audit.pending_changes(settings, PROGRAM_FIELDS)
+    if changes:
+        audit.record(actor, "program", 1, "update", changes=changes, summary="program settings")
+    db.session.flush()
+
+
+def add_criterion(actor, kind: CriterionKind, params: dict) -> Criterion:
+    """A new entry or exit rule (its kind says which side), in force from now (audited)."""
+    side = CriterionSide.ENTRY if kind in ENTRY_KINDS else CriterionSide.EXIT
+    criterion = Criterion(side=side, kind=kind, params=params)
+    db.session.add(criterion)
+    db.session.flush()
+    rule = f"{side.value}: {kind.value} {params}"
+    audit.record(
+        actor, "program", 1, "criterion", changes={"rule": [None, rule]}, summary="criteria"
+    )
+    return criterion
+
+
+def remove_criterion(actor, criterion: Criterion) -> None:
+    """A rule no longer in force; it is kept for the history (audited)."""
+    criterion.active = False
+    rule = f"{criterion.side.value}: {criterion.kind.value} {criterion.params}"
+    audit.record(
+        actor, "program", 1, "criterion", changes={"rule": [rule, None]}, summary="criteria"
+    )
+    db.session.flush()

@@ -1,30 +1,29 @@
 """Sponsorship pages: list, eligibility review, nomination, the sponsorship page and its
 actions, program results, executives' training."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
 
 from app import signals
 from app.accounts.models import Account
 from app.audit.services import history_for
-from app.auth.forms import ConfirmForm
-from app.auth.models import Role, User, UserRole
+from app.auth.models import Role, User
 from app.auth.permissions import (
     can_decide_sponsorship,
-    can_name_sponsor,
     can_nominate,
     can_plan_sponsorship,
     can_record_training,
     can_steward_sponsorship,
     require,
 )
+from app.auth.services import active_users, user_choices
 from app.extensions import db
 from app.formatting import local_today
+from app.forms import ConfirmForm
 from app.models import DomainError, utcnow
-from app.sponsorship import bp, results, services
+from app.sponsorship import bp, queries, results, services
+from app.sponsorship.criteria import describe
 from app.sponsorship.forms import (
     ApproveForm,
     DeclineForm,
@@ -38,30 +37,17 @@ from app.sponsorship.forms import (
 from app.sponsorship.labels import SPONSORSHIP_STATUS_LABELS
 from app.sponsorship.models import (
     IN_PROGRAM,
-    OPEN_SPONSORSHIP,
-    CriterionSide,
     ExitReason,
     Objective,
     ObjectiveStatus,
     Sponsorship,
     SponsorshipStatus,
     SponsorshipTask,
-    TrainingRecord,
 )
 
 
-def _executives() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.active.is_(True), User.role_rows.any(UserRole.role == Role.EXECUTIVE))
-            .order_by(User.name)
-        )
-    )
-
-
 def _sponsor_choices(form) -> None:
-    form.sponsor_id.choices = [("", "—")] + [(str(u.id), u.name) for u in _executives()]
+    form.sponsor_id.choices = [("", "—")] + user_choices(Role.EXECUTIVE)
 
 
 def _approval_choices(form) -> None:
@@ -75,16 +61,7 @@ def _approval_choices(form) -> None:
 
 
 def _load(sponsorship_id: int) -> Sponsorship:
-    stmt = (
-        sa.select(Sponsorship)
-        .where(Sponsorship.id == sponsorship_id)
-        .options(
-            joinedload(Sponsorship.sponsor),
-            selectinload(Sponsorship.tasks),
-            selectinload(Sponsorship.objectives),
-        )
-    )
-    return db.session.scalar(stmt) or abort(404)
+    return queries.load(sponsorship_id) or abort(404)
 
 
 def _back(sponsorship: Sponsorship):
@@ -96,26 +73,13 @@ def _back(sponsorship: Sponsorship):
 def index():
     status = request.args.get("status", "open")
     sponsor = request.args.get("sponsor", type=int)
-    stmt = (
-        sa.select(Sponsorship)
-        .join(Account, Account.id == Sponsorship.account_id)
-        .options(joinedload(Sponsorship.sponsor))
-        .order_by(Account.name, Sponsorship.id)
-    )
-    if status == "open":
-        stmt = stmt.where(Sponsorship.status.in_(OPEN_SPONSORSHIP))
-    elif status in {s.value for s in SponsorshipStatus}:
-        stmt = stmt.where(Sponsorship.status == SponsorshipStatus(status))
-    if sponsor:
-        stmt = stmt.where(Sponsorship.sponsor_id == sponsor)
-    page = db.paginate(stmt, per_page=25, error_out=False)
-    sponsor_user = db.session.get(User, sponsor) if sponsor else None
+    stmt = queries.sponsorship_list(status, sponsor)
     return render_template(
         "sponsorship/list.html",
-        page=page,
+        page=db.paginate(stmt, per_page=queries.PER_PAGE, error_out=False),
         status=status,
         statuses=SPONSORSHIP_STATUS_LABELS,
-        sponsor=sponsor_user,
+        sponsor=db.session.get(User, sponsor) if sponsor else None,
         reassign=ReassignForm() if current_user.is_admin else None,
     )
 
@@ -123,52 +87,26 @@ def index():
 @bp.get("/eligibility")
 @login_required
 def eligibility():
-    from app.sponsorship.criteria import evaluate
-
-    now, today = utcnow(), local_today()
-    matches = evaluate(CriterionSide.ENTRY, today=today, now=now)
     page_no = max(1, request.args.get("page", 1, type=int))
-    shown = matches[(page_no - 1) * 25 : page_no * 25]
-    accounts = (
-        {
-            a.id: a
-            for a in db.session.scalars(
-                sa.select(Account).where(Account.id.in_([m.account_id for m in shown]))
-            )
-        }
-        if shown
-        else {}
-    )
-    exit_review = db.session.scalars(
-        sa.select(Sponsorship)
-        .where(Sponsorship.status == SponsorshipStatus.EXIT_REVIEW)
-        .options(joinedload(Sponsorship.sponsor))
-    ).all()
-    reasons = {
-        m.account_id: _(
-            "Meets the entry criteria: %(rules)s",
-            rules="; ".join(str(_describe(c)) for c in m.criteria),
-        )
-        for m in shown
-    }
+    candidates = queries.entry_candidates(page_no, today=local_today(), now=utcnow())
     return render_template(
         "sponsorship/eligibility.html",
-        reasons=reasons,
-        matches=shown,
-        total=len(matches),
-        accounts=accounts,
+        reasons={m.account_id: _nomination_reason(m) for m in candidates.matches},
+        matches=candidates.matches,
+        total=candidates.total,
+        accounts=candidates.accounts,
         page_no=page_no,
-        exit_review=exit_review,
-        describe=_describe,
+        exit_review=queries.in_exit_review(),
+        describe=describe,
         confirm=ConfirmForm(),
         can_nominate=lambda a: can_nominate(current_user, a),
     )
 
 
-def _describe(criterion) -> str:
-    from app.sponsorship.criteria import describe
-
-    return describe(criterion)
+def _nomination_reason(match) -> str:
+    """The reason a nomination from the review gives: the entry rules the account met."""
+    rules = "; ".join(str(describe(c)) for c in match.criteria)
+    return _("Meets the entry criteria: %(rules)s", rules=rules)
 
 
 @bp.post("/eligibility/run")
@@ -239,7 +177,7 @@ def _context(sponsorship: Sponsorship, **forms) -> dict:
         status_form=ObjectiveStatusForm(),
         confirm=ConfirmForm(),
         history=history_for("sponsorship", sponsorship.id),
-        executives=_executives()
+        executives=active_users(Role.EXECUTIVE)
         if sponsorship.status == SponsorshipStatus.NOMINATED and current_user.is_admin
         else [],
     )
@@ -260,11 +198,6 @@ def approve(sponsorship_id: int):
     _sponsor_choices(form)  # every executive, so that a refused pick is told why below
     if form.validate_on_submit():
         sponsor = db.session.get(User, int(form.sponsor_id.data))
-        if not can_name_sponsor(current_user, sponsor):
-            form.sponsor_id.errors.append(
-                _("You approve as the sponsor yourself; only an admin can name another executive.")
-            )
-            return _failed(sponsorship, "approve_form", form)
         try:
             services.approve(
                 current_user, sponsorship, sponsor, start_on=form.start_on.data, now=utcnow()
@@ -437,24 +370,14 @@ def executive(user_id: int):
 
 
 def _executive_page(user, form):
-    records = db.session.scalars(
-        sa.select(TrainingRecord)
-        .where(TrainingRecord.user_id == user.id)
-        .order_by(TrainingRecord.completed_on)
-    ).all()
-    sponsorships = db.session.scalars(
-        sa.select(Sponsorship).where(
-            Sponsorship.sponsor_id == user.id, Sponsorship.status.in_(IN_PROGRAM)
-        )
-    ).all()
     return render_template(
         "sponsorship/executive.html",
         executive=user,
-        records=records,
+        records=queries.training_records(user),
         form=form,
         missing=services.missing_modules(user),
         problems=services.sponsor_problems(user),
-        sponsorships=sponsorships,
+        sponsorships=services.sponsorships_of(user),
         can_record=can_record_training(current_user, user),
     )
 

@@ -1,3 +1,7 @@
+// Loaded in <head> without `defer` (templates/base.html): it runs before the body is parsed,
+// and its listeners sit on the document, so they are in place before any form exists. A
+// deferred script would let a quick user (or a test) change a form before it had attached.
+
 // Asks before a destructive form is sent: every form with data-confirm.
 document.addEventListener("submit", function (event) {
   var form = event.target;

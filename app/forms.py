@@ -1,0 +1,67 @@
+"""Form pieces every domain uses: the button-only form, check-box lists, select choices from
+label mappings, and reading numbers as people type them (full-width digits, thousands
+separators)."""
+
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, SubmitField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.formatting import minor_units_exponent
+from app.i18n import lazy_gettext as _l
+
+
+class ConfirmForm(FlaskForm):
+    """A button-only POST: the CSRF token is all it carries."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of check boxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def choices(labels) -> list[tuple[str, object]]:
+    """A select field's choices from an enum -> label mapping, in the mapping's order."""
+    return [(member.value, text) for member, text in labels.items()]
+
+
+def halfwidth(text: str | None) -> str:
+    """Full-width digits and signs typed with a Japanese IME, as ASCII: '１２，０００' -> '12,000'.
+
+    NFKC, so it is for numbers, dates and codes, never for names (it would rewrite their
+    half-width katakana).
+    """
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def parse_amount(text: str, currency: str) -> Decimal:
+    """An ARR as a person types it ('1,200,000', '1200000.50', '１２，０００'); ValueError why."""
+    cleaned = "".join(halfwidth(text).replace(",", "").replace("_", "").split())
+    if not cleaned:
+        raise ValueError(_l("Enter the ARR (0 if none)."))
+    try:
+        amount = Decimal(cleaned)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValueError(_l("Enter a number such as 1200000 or 1200000.50."))
+    if amount < 0:
+        raise ValueError(_l("The ARR cannot be negative."))
+    places = minor_units_exponent(currency)
+    if -amount.as_tuple().exponent > places:
+        raise ValueError(
+            _l("%(currency)s amounts have no decimals.", currency=currency)
+            if places == 0
+            else _l(
+                "%(currency)s amounts have at most %(n)d decimals.", currency=currency, n=places
+            )
+        )
+    if amount >= Decimal(10) ** 15:
+        raise ValueError(_l("That amount is too large."))
+    return amount
