@@ -42,6 +42,11 @@ def as_id(value) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
+def page_number(args) -> int:
+    """The `page` query parameter: a positive number no larger than MAX_ID, else 1."""
+    return as_id(args.get("page")) or 1
+
+
 class CleanMultiDict(ImmutableMultiDict):
     """Query and form values without control characters; `type=int` bounded to MAX_ID."""
 

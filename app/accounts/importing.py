@@ -28,6 +28,7 @@ from app.auth.permissions import can_edit_account
 from app.auth.services import active_users
 from app.extensions import db
 from app.formatting import from_minor_units, to_minor_units
+from app.inputs import clean_text
 from app.models import utcnow
 
 COLUMNS = (
@@ -343,7 +344,9 @@ def stage(actor, filename: str, raw: bytes) -> ImportBatch:
     """Keep an uploaded file for its preview; raises ImportFileError when unreadable."""
     text, encoding = decode(raw)
     validate(text, actor)  # refuse unreadable files before keeping them
-    batch = ImportBatch(user_id=actor.id, filename=filename[:255], encoding=encoding, content=text)
+    batch = ImportBatch(
+        user_id=actor.id, filename=clean_text(filename)[:255], encoding=encoding, content=text
+    )
     db.session.add(batch)
     db.session.flush()
     return batch

@@ -18,7 +18,8 @@ from app.auth.models import Role, User
 from app.auth.permissions import admin_changes, roles_required
 from app.extensions import db
 from app.forms import ConfirmForm
-from app.models import DomainError
+from app.inputs import page_number
+from app.models import DomainError, contains
 from app.versioning import conflict_page
 
 
@@ -110,17 +111,17 @@ def profile():
 @login_required
 def list_users():
     """Every role sees who is who (name, roles, active); e-mail addresses only admins."""
-    q = (request.args.get("q") or "").strip()
+    q = (request.args.get("q") or "").strip()[:100]
     stmt = (
         sa.select(User)
         .options(selectinload(User.role_rows))
         .order_by(User.active.desc(), User.name)
     )
     if q and current_user.is_admin:
-        stmt = stmt.where(sa.or_(User.name.ilike(f"%{q}%"), User.email.ilike(f"%{q}%")))
+        stmt = stmt.where(sa.or_(contains(User.name, q), contains(User.email, q)))
     elif q:
-        stmt = stmt.where(User.name.ilike(f"%{q}%"))
-    page = db.paginate(stmt, per_page=50, error_out=False)
+        stmt = stmt.where(contains(User.name, q))
+    page = db.paginate(stmt, page=page_number(request.args), per_page=50, error_out=False)
     return render_template("auth/users.html", page=page, q=q, confirm=ConfirmForm())
 
 

@@ -19,6 +19,7 @@ from app.escalations.threats import ThreatSuggestion, suggest
 from app.extensions import db
 from app.formatting import from_minor_units, to_minor_units
 from app.forms import parse_amount
+from app.inputs import as_id
 
 MAX_ACCOUNT_CHOICES = 500
 HANDOFF_OWNERS = (Role.CSM, Role.AE, Role.MANAGER, Role.ADMIN, Role.EXECUTIVE)
@@ -29,8 +30,8 @@ def account_choices(form, user, wanted: str | None) -> Account | None:
     accounts a CSM/AE owns (bounded). Managers pick from a search instead of a 50,000-line
     list. Returns the requested account when it is allowed."""
     none = [("", "—")]
-    if wanted and wanted.isdigit():
-        account = db.session.get(Account, int(wanted))
+    if as_id(wanted) is not None:
+        account = db.session.get(Account, as_id(wanted))
         if account is not None and can_raise_escalation(user, account):
             form.account_id.choices = none + [(str(account.id), account.name)]
             return account
@@ -134,9 +135,9 @@ def explain_inactive_owner(form, escalation: Escalation, actor) -> None:
     """A new owner picked while active but deactivated since: say so, and who can take it."""
     picked = form.new_owner_id.data or ""
     offered = dict(form.new_owner_id.choices)
-    if not picked.isdigit() or picked in offered:
+    if as_id(picked) is None or picked in offered:
         return
-    user = db.session.get(User, int(picked))
+    user = db.session.get(User, as_id(picked))
     if user is None or user.active:
         return
     account = escalation.account

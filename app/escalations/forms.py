@@ -88,7 +88,10 @@ class EscalationForm(VersionedForm):
     currency: str | None = None
 
     def tag_list(self) -> list[str]:
-        return [t for t in (self.tags.data or "").split(",") if t.strip()]
+        data = self.tags.data or ""
+        if not isinstance(data, str):  # the field was not sent: the record's own tags
+            data = ",".join(data)
+        return [t for t in data.split(",") if t.strip()]
 
 
 class EditEscalationForm(EscalationForm):

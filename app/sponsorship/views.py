@@ -21,6 +21,7 @@ from app.auth.services import active_users, user_choices
 from app.extensions import db
 from app.formatting import local_today
 from app.forms import ConfirmForm
+from app.inputs import page_number
 from app.models import DomainError, utcnow
 from app.sponsorship import bp, queries, results, services
 from app.sponsorship.criteria import describe
@@ -76,7 +77,9 @@ def index():
     stmt = queries.sponsorship_list(status, sponsor)
     return render_template(
         "sponsorship/list.html",
-        page=db.paginate(stmt, per_page=queries.PER_PAGE, error_out=False),
+        page=db.paginate(
+            stmt, page=page_number(request.args), per_page=queries.PER_PAGE, error_out=False
+        ),
         status=status,
         statuses=SPONSORSHIP_STATUS_LABELS,
         sponsor=db.session.get(User, sponsor) if sponsor else None,

@@ -1,0 +1,398 @@
+"""A small account book in every state, made through the services, for the tests that walk
+every page (tests/test_fuzz.py, tests/test_hostile_render.py).
+
+`seed_book(app, text)` writes the book and returns the ids the routes need. Every piece of
+text a person can type is `text(label)`, so one test can fill the book with plain words and
+another with markup. `route_urls` turns the app's url_map into concrete URLs with those ids.
+"""
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from app.accounts import services as accounts
+from app.accounts.models import (
+    Channel,
+    ContactRole,
+    ImportBatch,
+    LifecycleStatus,
+    Tier,
+)
+from app.auth.models import User
+from app.escalations import services as escalations
+from app.escalations.models import (
+    Category,
+    IntakeChannel,
+    Level,
+    ReplyTemplate,
+    ResolutionKind,
+    Severity,
+    SlaPolicy,
+    Status,
+)
+from app.extensions import db
+from app.models import utcnow
+from app.sponsorship import services as sponsorship
+from app.sponsorship.models import (
+    Criterion,
+    CriterionKind,
+    CriterionSide,
+    ExitReason,
+    ProgramSettings,
+)
+from tests.conftest import PASSWORD
+
+Text = Callable[[str], str]
+
+
+def plain(label: str) -> str:
+    return label.capitalize()
+
+
+def _user(email: str, name: str, *roles: str) -> User:
+    user = User(email=email, name=name, active=True, locale="en")
+    user.password_hash = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    user.set_roles(roles)
+    db.session.add(user)
+    return user
+
+
+def _account(actor, text: Text, key: str, domain: str, **values):
+    defaults = dict(
+        name=text(f"{key} account name"),
+        domain=domain,
+        industry=text(f"{key} industry")[:100],
+        tier=Tier.STRATEGIC,
+        arr_minor=400_000_000,
+        currency="JPY",
+        renewal_date=date.today() + timedelta(days=60),
+        status=LifecycleStatus.ACTIVE,
+        health_score=40,
+        nps=10,
+        notes=text(f"{key} account notes"),
+    )
+    return accounts.create_account(actor, defaults | values)
+
+
+def _escalation(actor, account, text: Text, key: str, now: datetime, **values):
+    defaults = dict(
+        title=text(f"{key} escalation title")[:200],
+        description=text(f"{key} escalation description"),
+        channel=IntakeChannel.EMAIL,
+        category=Category.TECHNICAL,
+        severity=Severity.HIGH,
+        threat_cancellation=False,
+        threat_legal=False,
+        threat_safety=False,
+        promised_at=now + timedelta(days=3),
+    )
+    return escalations.raise_escalation(
+        actor,
+        account,
+        defaults | values,
+        tags=[text("tag one")[:40], text("tag two")[-40:]],
+        now=now,
+    )
+
+
+def seed_book(app, text: Text = plain) -> dict[str, int]:
+    """Users of each role, accounts, contacts, escalations in several states, a handoff,
+    customer updates, notes, a widespread issue, sponsorships nominated, active, in exit
+    review, declined and exited, objectives, training, program settings, criteria, an import
+    batch, edited reply templates. Returns the ids by name."""
+    now = utcnow()
+    today = date.today()
+    with app.test_request_context():
+        people = {
+            key: _user(f"{key}@book.test", text(f"{key} user name")[:120], *roles)
+            for key, roles in {
+                "admin": ("admin",),
+                "manager": ("manager",),
+                "csm": ("csm",),
+                "ae": ("ae",),
+                "csm2": ("csm",),
+                "executive": ("executive",),
+                "rookie": ("executive",),
+            }.items()
+        }
+        db.session.flush()
+        admin, manager, csm = people["admin"], people["manager"], people["csm"]
+        executive = people["executive"]
+
+        settings = db.session.get(ProgramSettings, 1)
+        settings.purpose = text("program purpose")
+        settings.responsibilities = [text("responsibility one"), text("responsibility two")]
+        settings.success_metrics = [text("success metric")]
+        settings.required_modules = [text("training module")[:120], "Escalation handling"]
+        settings.cadence_by_tier = {"strategic": text("cadence")[:40], "growth": "quarterly"}
+        db.session.add_all(
+            [
+                Criterion(
+                    side=CriterionSide.ENTRY,
+                    kind=CriterionKind.ARR_AT_LEAST,
+                    params={"amounts": {"JPY": 100_000_000}},
+                ),
+                Criterion(
+                    side=CriterionSide.ENTRY,
+                    kind=CriterionKind.TIER_IN,
+                    params={"tiers": ["strategic"]},
+                ),
+                Criterion(side=CriterionSide.EXIT, kind=CriterionKind.CHURNED, params={}),
+            ]
+        )
+        for module in settings.required_modules:
+            sponsorship.record_training(admin, executive, module, today - timedelta(days=30))
+        sponsorship.record_training(admin, people["rookie"], "Escalation handling", today)
+
+        own = _account(
+            admin,
+            text,
+            "own",
+            "own-book.example.com",
+            csm_owner_id=csm.id,
+            ae_owner_id=people["ae"].id,
+        )
+        other = _account(
+            admin, text, "other", "other-book.example.com", csm_owner_id=people["csm2"].id
+        )
+        spare = _account(admin, text, "spare", "spare-book.example.com", csm_owner_id=csm.id)
+        declined_account = _account(admin, text, "declined", "declined-book.example.com")
+        exited_account = _account(admin, text, "exited", "exited-book.example.com")
+        review_account = _account(admin, text, "review", "review-book.example.com")
+        contact = accounts.add_contact(
+            csm,
+            own,
+            {
+                "name": text("contact name")[:200],
+                "title": text("contact title")[:200],
+                "email": "hanako@own-book.example.com",
+                "phone": "+81 3 1234 5678",
+                "role": ContactRole.EXECUTIVE,
+                "preferred_channel": Channel.EMAIL,
+            },
+        )
+        accounts.add_contact(
+            csm,
+            spare,
+            {
+                "name": text("spare contact name")[:200],
+                "title": "",
+                "email": "",
+                "phone": "03-1111-2222",
+                "role": ContactRole.CHAMPION,
+                "preferred_channel": Channel.PHONE,
+            },
+        )
+        accounts.add_note(csm, own, text("account timeline note"))
+        accounts.update_account(admin, own, {"health_score": 35, "status": LifecycleStatus.AT_RISK})
+
+        # An ordinary escalation worked through: update, investigating, note, handoff, watchers,
+        # widespread issue with an approved message.
+        escalation = _escalation(csm, own, text, "ordinary", now)
+        escalations.add_customer_update(
+            csm,
+            escalation,
+            channel=IntakeChannel.EMAIL,
+            summary=text("customer update summary"),
+            template_key=None,
+            now=now,
+        )
+        escalations.change_status(csm, escalation, Status.INVESTIGATING, "", now)
+        escalations.add_note(people["executive"], escalation, text("escalation internal note"), now)
+        handoff = escalations.raise_level(
+            manager,
+            escalation,
+            Level.L2,
+            {
+                "contact_id": contact.id,
+                "what_happened": text("handoff what happened"),
+                "what_was_tried": text("handoff what was tried"),
+                "why_unresolved": text("handoff why unresolved"),
+                "what_is_needed": text("handoff what is needed"),
+            },
+            csm,
+            now,
+        )
+        escalations.set_watchers(manager, escalation, [executive, people["ae"]])
+        escalations.mark_widespread(
+            manager,
+            escalation,
+            title=text("widespread issue title")[:200],
+            domains=["other-book.example.com"],
+            message=text("widespread approved message"),
+            approve=True,
+            now=now,
+        )
+
+        # An executive escalation (cancellation threat): nominates its account automatically,
+        # then waits on the customer.
+        executive_escalation = _escalation(
+            csm,
+            other,
+            text,
+            "executive",
+            now,
+            severity=Severity.CRITICAL,
+            threat_cancellation=True,
+        )
+        escalations.change_status(
+            manager,
+            executive_escalation,
+            Status.WAITING_ON_CUSTOMER,
+            text("waiting pause reason")[:500],
+            now,
+        )
+
+        resolved = _escalation(csm, own, text, "resolved", now, severity=Severity.LOW)
+        escalations.change_status(csm, resolved, Status.INVESTIGATING, "", now)
+        escalations.resolve(
+            csm,
+            resolved,
+            kind=ResolutionKind.CONCESSION,
+            summary=text("resolution summary"),
+            concession_minor=50_000,
+            now=now,
+        )
+
+        nominated = sponsorship.open_sponsorship(other.id)
+        if nominated is None:  # the program may not nominate automatically
+            nominated = sponsorship.nominate(admin, other, text("nomination reason"), now=now)
+        active = sponsorship.nominate(csm, own, text("active nomination reason"), now=now)
+        sponsorship.approve(admin, active, executive, start_on=today, now=now)
+        objective = sponsorship.add_objective(
+            csm,
+            active,
+            {
+                "text": text("objective text")[:300],
+                "metric": text("objective metric")[:120],
+                "target": text("objective target")[:120],
+                "due_on": today + timedelta(days=90),
+            },
+        )
+        declined = sponsorship.nominate(csm, declined_account, text("declined nomination"), now=now)
+        sponsorship.decline(admin, declined, text("decline reason"), now)
+        exited = sponsorship.nominate(csm, exited_account, text("exited nomination"), now=now)
+        sponsorship.approve(admin, exited, executive, start_on=today, now=now)
+        sponsorship.end(
+            admin,
+            exited,
+            reason=ExitReason.OTHER,
+            note=text("exit note"),
+            exit_on=today,
+            now=now,
+        )
+
+        review = sponsorship.nominate(csm, review_account, text("review nomination"), now=now)
+        sponsorship.approve(admin, review, executive, start_on=today, now=now)
+        churned = db.session.scalar(
+            sa.select(Criterion).where(Criterion.kind == CriterionKind.CHURNED)
+        )
+        sponsorship.to_exit_review(review, sponsorship.rules_text([churned]), now, admin)
+
+        for template in db.session.scalars(sa.select(ReplyTemplate)):
+            template.name = text(f"reply template name {template.key}")[:120]
+            template.body = text(f"reply template body {template.key}") + " {title}"
+
+        rows = io.StringIO()
+        writer = csv.writer(rows)
+        writer.writerow(["name", "domain", "industry", "notes"])
+        writer.writerow([text("imported account name"), "imported-book.example.com", "", ""])
+        writer.writerow([text("invalid imported row"), "not a domain", text("industry x"), ""])
+        batch = ImportBatch(
+            user_id=admin.id,
+            filename=text("uploaded file name")[:255],
+            encoding="utf-8",
+            content=rows.getvalue(),
+        )
+        db.session.add(batch)
+        db.session.flush()
+
+        ids = {key: user.id for key, user in people.items()}
+        ids.update(
+            account=own.id,
+            other_account=other.id,
+            spare_account=spare.id,
+            declined_account=declined_account.id,
+            exited_account=exited_account.id,
+            review_account=review_account.id,
+            contact=contact.id,
+            escalation=escalation.id,
+            executive_escalation=executive_escalation.id,
+            resolved_escalation=resolved.id,
+            handoff=handoff.id,
+            sponsorship=active.id,
+            nominated_sponsorship=nominated.id,
+            declined_sponsorship=declined.id,
+            exited_sponsorship=exited.id,
+            review_sponsorship=review.id,
+            task=active.tasks[0].id,
+            objective=objective.id,
+            criterion=db.session.scalars(
+                sa.select(Criterion.id).where(Criterion.active.is_(True)).order_by(Criterion.id)
+            ).first(),
+            batch=batch.id,
+            policy=db.session.scalars(sa.select(SlaPolicy.id).order_by(SlaPolicy.id)).first(),
+            template=db.session.scalars(
+                sa.select(ReplyTemplate.id).order_by(ReplyTemplate.id)
+            ).first(),
+        )
+        db.session.commit()
+    return ids
+
+
+# Which seeded record each route argument names; a route with an argument not listed here
+# fails route_urls, so a new route cannot slip past the tests that walk every page.
+ARGUMENTS = {
+    "account_id": ["account", "spare_account"],
+    "contact_id": ["contact"],
+    "batch_id": ["batch"],
+    "template_id": ["template"],
+    "policy_id": ["policy"],
+    "escalation_id": ["escalation", "executive_escalation", "resolved_escalation"],
+    "handoff_id": ["handoff"],
+    "sponsorship_id": [
+        "sponsorship",
+        "nominated_sponsorship",
+        "declined_sponsorship",
+        "exited_sponsorship",
+        "review_sponsorship",
+    ],
+    "task_id": ["task"],
+    "objective_id": ["objective"],
+    "criterion_id": ["criterion"],
+}
+USER_ARGUMENTS = {
+    "auth.edit_user": ["csm2", "executive"],
+    "auth.set_user_active": ["csm2"],
+    "sponsorship.executive": ["rookie", "executive"],
+    "sponsorship.record_training": ["rookie"],
+}
+
+
+def route_arguments(app, ids: dict[str, int], method: str = "GET"):
+    """(rule, arguments) for every route of the app taking `method`, ids from the seed: each
+    variant of a one-id route, the first (matching) ids of a route with several."""
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static" or method not in rule.methods:
+            continue
+        keys = {
+            name: USER_ARGUMENTS[rule.endpoint] if name == "user_id" else ARGUMENTS[name]
+            for name in rule.arguments
+        }
+        if len(keys) != 1:
+            yield rule, {name: ids[names[0]] for name, names in keys.items()}
+            continue
+        ((name, names),) = keys.items()
+        for key in names:
+            yield rule, {name: ids[key]}
+
+
+def route_urls(app, ids: dict[str, int], method: str = "GET"):
+    """(endpoint, url) for every route taking `method`, as route_arguments gives them."""
+    adapter = app.url_map.bind("localhost")
+    for rule, values in route_arguments(app, ids, method):
+        yield rule.endpoint, adapter.build(rule.endpoint, values, method=method)
