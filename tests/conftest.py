@@ -1,5 +1,7 @@
 """Test fixtures: the app on a freshly migrated database (SQLite, or PostgreSQL when
-TEST_DATABASE_URL is set), a clean database per test, users per role, and factories."""
+TEST_DATABASE_URL is set), a clean database per test, users per role, and factories of the
+records tests need (accounts, contacts, escalations, sponsorships, training), each stored and
+committed at once and returned as its id."""
 
 import itertools
 import os
@@ -16,7 +18,9 @@ from werkzeug.security import generate_password_hash
 from app import create_app
 from app.accounts.models import Account, Channel, Contact, ContactRole, LifecycleStatus, Tier
 from app.auth.models import Role, User
+from app.escalations.models import Category, Escalation, IntakeChannel, Severity
 from app.extensions import db
+from app.sponsorship.models import ProgramSettings, Sponsorship, SponsorshipStatus, TrainingRecord
 from config import TestingConfig
 
 PASSWORD = "correct-horse-1"
@@ -131,6 +135,15 @@ def make_user(app):
     return make
 
 
+def _stored(app, model, **values) -> int:
+    """One row of the model with these values, committed; its id."""
+    with app.app_context():
+        row = model(**values)
+        db.session.add(row)
+        db.session.commit()
+        return row.id
+
+
 @pytest.fixture
 def make_account(app):
     def make(**values):
@@ -147,32 +160,87 @@ def make_account(app):
             health_score=70,
             nps=20,
         )
-        with app.app_context():
-            account = Account(**(defaults | values))
-            db.session.add(account)
-            db.session.commit()
-            return account.id
+        return _stored(app, Account, **(defaults | values))
+
+    return make
+
+
+def _of_an_account(app, model, **defaults):
+    """make(account_id, **values): a `model` row of the account, `values` over `defaults`."""
+
+    def make(account_id, **values):
+        return _stored(app, model, account_id=account_id, **(defaults | values))
 
     return make
 
 
 @pytest.fixture
 def make_contact(app):
-    def make(account_id, **values):
-        defaults = dict(
-            name="Hanako Sato",
-            title="CIO",
-            email="hanako@example.co.jp",
-            role=ContactRole.EXECUTIVE,
-            preferred_channel=Channel.EMAIL,
-        )
-        with app.app_context():
-            contact = Contact(account_id=account_id, **(defaults | values))
-            db.session.add(contact)
-            db.session.commit()
-            return contact.id
+    """make_contact(account_id, **values): an executive contact unless told."""
+    return _of_an_account(
+        app,
+        Contact,
+        name="Hanako Sato",
+        title="CIO",
+        email="hanako@example.co.jp",
+        role=ContactRole.EXECUTIVE,
+        preferred_channel=Channel.EMAIL,
+    )
 
-    return make
+
+@pytest.fixture
+def make_escalation(app):
+    """make_escalation(account_id, **values): the escalation row alone, as given (no SLA clocks,
+    audit or notifications: raise one through the intake form, `escalation_form`, for those)."""
+    return _of_an_account(
+        app,
+        Escalation,
+        title="Checkout down",
+        channel=IntakeChannel.EMAIL,
+        category=Category.TECHNICAL,
+        severity=Severity.HIGH,
+    )
+
+
+@pytest.fixture
+def make_sponsorship(app):
+    """make_sponsorship(account_id, **values): a sponsorship row in any status, as given
+    (nominated unless told; tasks and objectives may be passed as lists of their rows)."""
+    return _of_an_account(
+        app, Sponsorship, status=SponsorshipStatus.NOMINATED, nomination_reason="Renewal at risk"
+    )
+
+
+def train(app, user_id, by=None):
+    """The user has completed every training module the program requires (recorded by `by`,
+    else by themself), so they may sponsor."""
+    with app.app_context():
+        modules = db.session.get(ProgramSettings, 1).required_modules
+        db.session.add_all(
+            TrainingRecord(
+                user_id=user_id,
+                module=module,
+                completed_on=date(2026, 1, 10),
+                recorded_by_id=by or user_id,
+            )
+            for module in modules
+        )
+        db.session.commit()
+
+
+def escalation_form(account_id, token, **values):
+    """The intake form's fields for a new escalation; `values` replace or add fields."""
+    data = {
+        "account_id": str(account_id),
+        "title": "Outage on invoicing",
+        "description": "Invoices fail since Monday.",
+        "channel": "email",
+        "category": "technical",
+        "severity": "medium",
+        "tags": "invoicing, outage",
+        "csrf_token": token,
+    }
+    return data | values
 
 
 def login(client, app, user_id):

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.accounts.models import HealthScoreEntry, LifecycleStatus, Tier
-from app.escalations.models import Category, Escalation, IntakeChannel, Severity, Status
+from app.escalations.models import Status
 from app.extensions import db
 from app.sponsorship.criteria import describe, evaluate, matching_account_ids
 from app.sponsorship.models import (
@@ -72,24 +72,6 @@ def add(app, *rows) -> None:
         db.session.commit()
 
 
-def escalation(account_id, created_at, *, executive=True, status=Status.NEW, resolved_at=None):
-    return Escalation(
-        account_id=account_id,
-        title="Invoices wrong",
-        channel=IntakeChannel.EMAIL,
-        category=Category.BILLING,
-        severity=Severity.HIGH,
-        executive=executive,
-        status=status,
-        created_at=created_at,
-        resolved_at=resolved_at,
-    )
-
-
-def sponsorship(account_id, status, planned_end_on=None):
-    return Sponsorship(account_id=account_id, status=status, planned_end_on=planned_end_on)
-
-
 def health(account_id, recorded_at, score):
     return HealthScoreEntry(account_id=account_id, recorded_at=recorded_at, score=score)
 
@@ -134,19 +116,24 @@ def test_tier_in(app, make_account):
     assert matching(app, K.TIER_IN, {"tiers": []}) == set()
 
 
-def test_executive_escalation_within_counts_from_now_back_n_days(app, make_account):
+def test_executive_escalation_within_counts_from_now_back_n_days(
+    app, make_account, make_escalation
+):
     exactly = make_account()
     just_before = make_account()
     not_executive = make_account()
     resolved = make_account()
     start = NOW - timedelta(days=90)
-    add(
-        app,
-        escalation(exactly, start),
-        escalation(just_before, start - timedelta(seconds=1)),
-        escalation(not_executive, NOW - timedelta(days=1), executive=False),
-        # Raised in the window and already resolved: it still happened.
-        escalation(resolved, NOW - timedelta(days=10), status=Status.RESOLVED, resolved_at=NOW),
+    make_escalation(exactly, executive=True, created_at=start)
+    make_escalation(just_before, executive=True, created_at=start - timedelta(seconds=1))
+    make_escalation(not_executive, executive=False, created_at=NOW - timedelta(days=1))
+    # Raised in the window and already resolved: it still happened.
+    make_escalation(
+        resolved,
+        executive=True,
+        created_at=NOW - timedelta(days=10),
+        status=Status.RESOLVED,
+        resolved_at=NOW,
     )
 
     assert matching(app, K.EXECUTIVE_ESCALATION_WITHIN, {"days": 90}) == {exactly, resolved}
@@ -171,22 +158,22 @@ def test_renewal_within_includes_today_and_the_last_day(app, make_account):
     assert matching(app, K.RENEWAL_WITHIN, {"days": 60}) == {today, last_day}
 
 
-def test_term_ended_only_for_an_active_sponsorship(app, make_account):
+def test_term_ended_only_for_an_active_sponsorship(app, make_account, make_sponsorship):
     ends_today = make_account()
     ended = make_account()
     ends_tomorrow = make_account()
     in_exit_review = make_account()
     exited = make_account()
     no_end = make_account()
-    add(
-        app,
-        sponsorship(ends_today, SponsorshipStatus.ACTIVE, TODAY),
-        sponsorship(ended, SponsorshipStatus.ACTIVE, TODAY - timedelta(days=30)),
-        sponsorship(ends_tomorrow, SponsorshipStatus.ACTIVE, TODAY + timedelta(days=1)),
-        sponsorship(in_exit_review, SponsorshipStatus.EXIT_REVIEW, TODAY - timedelta(days=30)),
-        sponsorship(exited, SponsorshipStatus.EXITED, TODAY - timedelta(days=30)),
-        sponsorship(no_end, SponsorshipStatus.ACTIVE, None),
+    month_ago = TODAY - timedelta(days=30)
+    make_sponsorship(ends_today, status=SponsorshipStatus.ACTIVE, planned_end_on=TODAY)
+    make_sponsorship(ended, status=SponsorshipStatus.ACTIVE, planned_end_on=month_ago)
+    make_sponsorship(
+        ends_tomorrow, status=SponsorshipStatus.ACTIVE, planned_end_on=TODAY + timedelta(days=1)
     )
+    make_sponsorship(in_exit_review, status=SponsorshipStatus.EXIT_REVIEW, planned_end_on=month_ago)
+    make_sponsorship(exited, status=SponsorshipStatus.EXITED, planned_end_on=month_ago)
+    make_sponsorship(no_end, status=SponsorshipStatus.ACTIVE, planned_end_on=None)
 
     assert matching(app, K.TERM_ENDED) == {ends_today, ended}
 
@@ -236,7 +223,7 @@ def test_health_at_least_for_ignores_scores_recorded_after_now(app, make_account
     assert matching(app, K.HEALTH_AT_LEAST_FOR, {"score": 75, "days": 60}) == {account}
 
 
-def test_no_open_executive_escalation_for(app, make_account):
+def test_no_open_executive_escalation_for(app, make_account, make_escalation):
     quiet = make_account()
     open_now = make_account()
     resolved_long_ago = make_account()
@@ -244,29 +231,16 @@ def test_no_open_executive_escalation_for(app, make_account):
     resolved_recently = make_account()
     only_ordinary_open = make_account()
     long_ago = NOW - timedelta(days=200)
-    add(
-        app,
-        escalation(open_now, long_ago, status=Status.WAITING_ON_CUSTOMER),
-        escalation(
-            resolved_long_ago,
-            long_ago,
-            status=Status.RESOLVED,
-            resolved_at=NOW - timedelta(days=31),
-        ),
-        escalation(
-            resolved_exactly_n_days_ago,
-            long_ago,
-            status=Status.RESOLVED,
-            resolved_at=NOW - timedelta(days=30),
-        ),
-        escalation(
-            resolved_recently,
-            long_ago,
-            status=Status.RESOLVED,
-            resolved_at=NOW - timedelta(days=29),
-        ),
-        escalation(only_ordinary_open, NOW - timedelta(days=1), executive=False),
-    )
+    executive = dict(executive=True, created_at=long_ago)
+    make_escalation(open_now, **executive, status=Status.WAITING_ON_CUSTOMER)
+    for account, days_ago in (
+        (resolved_long_ago, 31),
+        (resolved_exactly_n_days_ago, 30),
+        (resolved_recently, 29),
+    ):
+        resolved_at = NOW - timedelta(days=days_ago)
+        make_escalation(account, **executive, status=Status.RESOLVED, resolved_at=resolved_at)
+    make_escalation(only_ordinary_open, executive=False, created_at=NOW - timedelta(days=1))
 
     assert matching(app, K.NO_OPEN_EXECUTIVE_ESCALATION_FOR, {"days": 30}) == {
         quiet,
@@ -333,7 +307,9 @@ def test_no_active_rule_means_no_match(app, one_and_both):
     assert evaluated(app, ENTRY) == []
 
 
-def test_entry_leaves_out_churned_accounts_and_those_in_the_program(app, make_account):
+def test_entry_leaves_out_churned_accounts_and_those_in_the_program(
+    app, make_account, make_sponsorship
+):
     free = make_account(name="A free")
     exited_before = make_account(name="B exited before")
     declined_before = make_account(name="C declined before")
@@ -341,14 +317,11 @@ def test_entry_leaves_out_churned_accounts_and_those_in_the_program(app, make_ac
     nominated = make_account(name="E nominated")
     active = make_account(name="F active")
     in_exit_review = make_account(name="G exit review")
-    add(
-        app,
-        sponsorship(exited_before, SponsorshipStatus.EXITED),
-        sponsorship(declined_before, SponsorshipStatus.DECLINED),
-        sponsorship(nominated, SponsorshipStatus.NOMINATED),
-        sponsorship(active, SponsorshipStatus.ACTIVE),
-        sponsorship(in_exit_review, SponsorshipStatus.EXIT_REVIEW),
-    )
+    make_sponsorship(exited_before, status=SponsorshipStatus.EXITED)
+    make_sponsorship(declined_before, status=SponsorshipStatus.DECLINED)
+    make_sponsorship(nominated, status=SponsorshipStatus.NOMINATED)
+    make_sponsorship(active, status=SponsorshipStatus.ACTIVE)
+    make_sponsorship(in_exit_review, status=SponsorshipStatus.EXIT_REVIEW)
     use_rules(app, ENTRY, (K.TIER_IN, {"tiers": ["enterprise"]}))
 
     assert [account for account, _ in evaluated(app, ENTRY)] == [
@@ -358,33 +331,27 @@ def test_entry_leaves_out_churned_accounts_and_those_in_the_program(app, make_ac
     ]
 
 
-def test_exit_considers_only_active_sponsorships(app, make_account):
+def test_exit_considers_only_active_sponsorships(app, make_account, make_sponsorship):
     churned = {"status": LifecycleStatus.CHURNED}
     active = make_account(**churned)
     nominated = make_account(**churned)
     in_exit_review = make_account(**churned)
     exited = make_account(**churned)
     make_account(**churned)  # never sponsored
-    add(
-        app,
-        sponsorship(active, SponsorshipStatus.ACTIVE),
-        sponsorship(nominated, SponsorshipStatus.NOMINATED),
-        sponsorship(in_exit_review, SponsorshipStatus.EXIT_REVIEW),
-        sponsorship(exited, SponsorshipStatus.EXITED),
-    )
+    make_sponsorship(active, status=SponsorshipStatus.ACTIVE)
+    make_sponsorship(nominated, status=SponsorshipStatus.NOMINATED)
+    make_sponsorship(in_exit_review, status=SponsorshipStatus.EXIT_REVIEW)
+    make_sponsorship(exited, status=SponsorshipStatus.EXITED)
     use_rules(app, EXIT, (K.CHURNED, {}))
 
     assert evaluated(app, EXIT) == [(active, [K.CHURNED])]
 
 
-def test_exit_uses_its_own_combination(app, make_account):
+def test_exit_uses_its_own_combination(app, make_account, make_sponsorship):
     ended = make_account(name="Ended")
     ended_and_churned = make_account(name="Ended and churned", status=LifecycleStatus.CHURNED)
-    add(
-        app,
-        sponsorship(ended, SponsorshipStatus.ACTIVE, TODAY),
-        sponsorship(ended_and_churned, SponsorshipStatus.ACTIVE, TODAY),
-    )
+    make_sponsorship(ended, status=SponsorshipStatus.ACTIVE, planned_end_on=TODAY)
+    make_sponsorship(ended_and_churned, status=SponsorshipStatus.ACTIVE, planned_end_on=TODAY)
     use_rules(app, ENTRY, TIER_RULE, combination="any")
     use_rules(app, EXIT, (K.TERM_ENDED, {}), (K.CHURNED, {}), combination="all")
     assert evaluated(app, EXIT) == [(ended_and_churned, [K.TERM_ENDED, K.CHURNED])]
@@ -396,12 +363,12 @@ def test_exit_uses_its_own_combination(app, make_account):
     ]
 
 
-def test_the_default_rules_of_the_migration(app, make_account):
+def test_the_default_rules_of_the_migration(app, make_account, make_escalation):
     """The rules the program starts with evaluate as stored, and read as a person would."""
     escalated = make_account(name="Escalated")
     big = make_account(name="Big", arr_minor=300_000_000)
     make_account(name="Quiet")
-    add(app, escalation(escalated, NOW - timedelta(days=3)))
+    make_escalation(escalated, executive=True, created_at=NOW - timedelta(days=3))
     assert evaluated(app, ENTRY) == [
         (big, [K.ARR_AT_LEAST]),
         (escalated, [K.EXECUTIVE_ESCALATION_WITHIN]),
@@ -454,7 +421,9 @@ def statements_of_evaluate(app, side) -> tuple[int, int]:
     return len(statements), len(matches)
 
 
-def test_statements_do_not_grow_with_the_number_of_accounts(app, make_account):
+def test_statements_do_not_grow_with_the_number_of_accounts(
+    app, make_account, make_escalation, make_sponsorship
+):
     use_rules(
         app,
         ENTRY,
@@ -479,12 +448,9 @@ def test_statements_do_not_grow_with_the_number_of_accounts(app, make_account):
                 return
             sponsored = make_account(health_score=20)
             candidate = make_account(health_score=20, renewal_date=TODAY)
-            add(
-                app,
-                sponsorship(sponsored, SponsorshipStatus.ACTIVE),
-                escalation(candidate, NOW - timedelta(days=1)),
-                health(candidate, NOW - timedelta(days=1), 20),
-            )
+            make_sponsorship(sponsored, status=SponsorshipStatus.ACTIVE)
+            make_escalation(candidate, executive=True, created_at=NOW - timedelta(days=1))
+            add(app, health(candidate, NOW - timedelta(days=1), 20))
 
     grow_to(5)
     small = {side: statements_of_evaluate(app, side) for side in (ENTRY, EXIT)}

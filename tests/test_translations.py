@@ -1,13 +1,18 @@
-"""The message catalogs stay complete: every entry of messages.pot is translated, not fuzzy,
-in both ja and en, and the Japanese texts keep the placeholders of their English source."""
+"""The message catalogs stay complete: messages.pot holds exactly the texts the code marks for
+translation, every entry of it is translated, not fuzzy, in both ja and en, and the Japanese
+texts keep the placeholders of their English source."""
 
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
 
-TRANSLATIONS = Path(__file__).resolve().parent.parent / "app" / "translations"
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "app" / "translations"
 LOCALES = ("ja", "en")
 # Python %-format placeholders with a name: %(name)s, %(n)d, %(amount).2f ...
 PLACEHOLDER = re.compile(r"%\([^)]+\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
@@ -58,6 +63,54 @@ def locale_catalog(request):
 
 def test_template_has_entries(template):
     assert len(template) > 0, "messages.pot has no entries"
+
+
+def _makefile_extract_arguments() -> list[str]:
+    """The arguments of the Makefile's `pybabel extract` (target `messages`), as written."""
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        words = shlex.split(line)
+        if len(words) > 1 and words[0].endswith("pybabel") and words[1] == "extract":
+            return words[2:]
+    raise AssertionError("the Makefile has no `pybabel extract` line (target `messages`)")
+
+
+def _msgids(catalog) -> set[tuple]:
+    """(context, msgid) of every entry, the msgid a (singular, plural) pair for a plural one."""
+    return {(m.context, tuple(m.id) if m.pluralizable else m.id) for m in catalog if m.id}
+
+
+def _described(msgid: tuple) -> str:
+    context, text = msgid
+    shown = " / ".join(repr(t) for t in text) if isinstance(text, tuple) else repr(text)
+    return f"{shown} (context {context!r})" if context else shown
+
+
+def test_template_matches_the_code(tmp_path):
+    """messages.pot is what `make messages` extracts from the code today: no text added to
+    (or removed from) the code without refreshing the catalogs."""
+    arguments = _makefile_extract_arguments()
+    output = arguments.index("-o") + 1
+    assert arguments[output] == "app/translations/messages.pot", arguments
+    arguments[output] = str(tmp_path / "messages.pot")
+    extract = [sys.executable, "-m", "babel.messages.frontend", "extract", *arguments]
+    done = subprocess.run(extract, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"{shlex.join(extract)} failed:\n{done.stderr[-3000:]}"
+
+    in_code = _msgids(_read(tmp_path / "messages.pot"))
+    in_template = _msgids(_read(TRANSLATIONS / "messages.pot"))
+    missing = sorted(map(_described, in_code - in_template))
+    extra = sorted(map(_described, in_template - in_code))
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} text(s) of the code missing from messages.pot:")
+        problems.append("\n  " + "\n  ".join(missing))
+    if extra:
+        problems.append(f"\n{len(extra)} text(s) of messages.pot no longer in the code:")
+        problems.append("\n  " + "\n  ".join(extra))
+    assert not problems, (
+        "messages.pot does not match the code; run `make messages`, then translate the new "
+        "ja entries.\n" + "".join(problems)
+    )
 
 
 def test_every_template_entry_is_in_the_catalog(template, locale_catalog):

@@ -2,12 +2,8 @@
 from Japanese text, a handoff and its acknowledgement, a customer update from a template (in
 English and Japanese), and an SLA breach found by the real scheduler process and e-mailed."""
 
-import os
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext, pgettext
@@ -18,9 +14,8 @@ from app.escalations.models import ClockKind, SlaClock
 from app.extensions import db
 from tests.conftest import PASSWORD
 from tests.test_outbox import smtp_server
-from tests.test_scheduler import stop, wait_for
+from tests.test_scheduler import start_scheduler, stop, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT_NAME = "株式会社さくら物流"
 JAPANESE_THREAT = "障害が3日続いている。改善されなければ解約し、弁護士に相談する。"
 
@@ -58,6 +53,25 @@ def raise_escalation(page, account_id, title, description, t=lambda text, contex
     page.get_by_role("button", name=t("Raise escalation"), exact=True).click()
     expect(page.get_by_role("status")).to_have_text(t("Escalation raised."))
     return int(re.search(r"/escalations/(\d+)", page.url)[1])
+
+
+def hand_off(page, owner, happened, tried, why, needed, contact=None):
+    """From the escalation page: raise it to level 2 and hand it off to the new owner, the four
+    questions answered (and the customer contact chosen, if given)."""
+    page.get_by_role("link", name="Raise level").click()
+    expect(page.get_by_role("heading", name="Raise the level and hand off")).to_be_visible()
+    page.get_by_label("Raise to", exact=True).select_option(label="Level 2")
+    page.get_by_label("New owner", exact=True).select_option(label=owner)
+    if contact:
+        page.get_by_label("Customer contact", exact=True).select_option(label=contact)
+    for label, text in (
+        ("What happened so far", happened),
+        ("What was tried", tried),
+        ("Why it is not resolved", why),
+        ("What is needed (knowledge, authority, resources)", needed),
+    ):
+        page.get_by_label(label, exact=True).fill(text)
+    page.get_by_role("button", name="Raise level and hand off").click()
 
 
 def summary_of(page):
@@ -182,18 +196,15 @@ def test_handoff_to_a_new_owner_who_acknowledges_it(
     eid = raise_escalation(page, account, title, "Orders go missing after the nightly sync.")
     expect(section(page, "Handoffs")).to_contain_text("No handoffs: still at level 1.")
 
-    page.get_by_role("link", name="Raise level").click()
-    expect(page.get_by_role("heading", name="Raise the level and hand off")).to_be_visible()
-    page.get_by_label("Raise to", exact=True).select_option(label="Level 2")
-    page.get_by_label("New owner", exact=True).select_option(label="Hiroshi Sato")
-    page.get_by_label("Customer contact", exact=True).select_option(label="佐藤 花子 (CIO)")
-    page.get_by_label("What happened so far", exact=True).fill("Orders vanish after the sync.")
-    page.get_by_label("What was tried", exact=True).fill("Re-ran the sync; cleared the cache.")
-    page.get_by_label("Why it is not resolved", exact=True).fill("Needs database access.")
-    page.get_by_label("What is needed (knowledge, authority, resources)", exact=True).fill(
-        "A database engineer for two hours."
+    hand_off(
+        page,
+        "Hiroshi Sato",
+        "Orders vanish after the sync.",
+        "Re-ran the sync; cleared the cache.",
+        "Needs database access.",
+        "A database engineer for two hours.",
+        contact="佐藤 花子 (CIO)",
     )
-    page.get_by_role("button", name="Raise level and hand off").click()
 
     expect(page.get_by_role("status")).to_have_text(
         "Handed off to Hiroshi Sato. They need to acknowledge it."
@@ -320,32 +331,33 @@ def test_customer_update_in_japanese_uses_the_japanese_template(app, page, make_
     expect(clock(page, t("First response"), t("SLA clocks"))).to_contain_text(t("Met"))
 
 
+# Before any page script runs: note how many forms the page has when app.js starts listening.
+LISTENING_WATCH = """
+window.formsWhenListening = {};
+document.addEventListener = function (type, listener, options) {
+  if (!(type in window.formsWhenListening)) {
+    window.formsWhenListening[type] = document.forms.length;
+  }
+  return EventTarget.prototype.addEventListener.call(this, type, listener, options);
+};
+"""
+
+
+def test_the_page_listens_before_a_form_can_be_used(page, make_user, make_account, sign_in):
+    """A template chosen, or a form sent, while the page is still loading is handled: the
+    script listens (template fill, confirm questions) before the first form is parsed. A
+    deferred script once let a quick choice of template go unseen."""
+    csm = make_user("csm", name="Sakura Ito")
+    account = make_account(name=ACCOUNT_NAME, csm_owner_id=csm)
+    sign_in(page, csm)
+    page.add_init_script(LISTENING_WATCH)
+    raise_escalation(page, account, "Exports time out", "CSV exports stop after a minute.")
+
+    expect(page.get_by_label("Template", exact=True)).to_be_visible()
+    assert page.evaluate("window.formsWhenListening") == {"submit": 0, "change": 0}
+
+
 # 4 ---------------------------------------------------------------------------------------
-
-
-def start_scheduler(database_url: str, smtp_port: int, log: Path) -> subprocess.Popen:
-    """`flask scheduler run` as production runs it, every job each second."""
-    bin_dir = Path(sys.executable).parent
-    env = os.environ | {
-        "FLASK_APP": "wsgi",
-        "APP_ENV": "production",
-        "SECRET_KEY": "x",
-        "DATABASE_URL": database_url,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(smtp_port),
-        "MAIL_USE_TLS": "0",
-        "SCHEDULER_SLA_SWEEP_SECONDS": "1",
-        "SCHEDULER_OUTBOX_SECONDS": "1",
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
-    with log.open("w") as out:
-        return subprocess.Popen(
-            [str(bin_dir / "flask"), "scheduler", "run"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def test_sla_breach_found_by_the_scheduler_is_emailed_and_shown(
@@ -380,7 +392,7 @@ def test_sla_breach_found_by_the_scheduler_is_emailed_and_shown(
 
     log = tmp_path / "scheduler.log"
     with smtp_server() as (port, box):
-        process = start_scheduler(database_url, port, log)
+        process = start_scheduler(database_url, port, log, sla_sweep_seconds=1)
         try:
             arrived = wait_for(breach_mail, seconds=30)
         finally:
@@ -416,16 +428,14 @@ def test_handoff_on_an_account_without_an_ae(page, make_user, make_account, sign
     sign_in(page, csm)
     raise_escalation(page, account, "Reports are empty", "Monthly reports show no rows.")
 
-    page.get_by_role("link", name="Raise level").click()
-    page.get_by_label("Raise to", exact=True).select_option(label="Level 2")
-    page.get_by_label("New owner", exact=True).select_option(label="Hiroshi Sato")
-    page.get_by_label("What happened so far", exact=True).fill("Reports are empty.")
-    page.get_by_label("What was tried", exact=True).fill("Rebuilt the report cache.")
-    page.get_by_label("Why it is not resolved", exact=True).fill("The cause is in the ETL.")
-    page.get_by_label("What is needed (knowledge, authority, resources)", exact=True).fill(
-        "An ETL engineer."
+    hand_off(
+        page,
+        "Hiroshi Sato",
+        "Reports are empty.",
+        "Rebuilt the report cache.",
+        "The cause is in the ETL.",
+        "An ETL engineer.",
     )
-    page.get_by_role("button", name="Raise level and hand off").click()
 
     expect(page.get_by_role("status")).to_have_text(
         "Handed off to Hiroshi Sato. They need to acknowledge it."

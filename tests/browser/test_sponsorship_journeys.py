@@ -12,9 +12,8 @@ from datetime import date
 
 from playwright.sync_api import expect
 
-from app.extensions import db
-from app.sponsorship.models import TrainingRecord
 from tests.browser.conftest import ARTIFACTS
+from tests.conftest import train
 
 MODULES = ["Executive sponsor essentials", "Escalation handling"]
 JAPANESE_THREAT = "障害が続いているので、来月で解約したい。"
@@ -85,19 +84,13 @@ def approve_with(page, sponsor_name):
     page.get_by_role("button", name="Approve", exact=True).click()
 
 
-def train(app, user_id, recorded_by):
-    """Set-up, not the behaviour under test: the executive completed the required modules."""
-    with app.app_context():
-        for module in MODULES:
-            db.session.add(
-                TrainingRecord(
-                    user_id=user_id,
-                    module=module,
-                    completed_on=date(2026, 1, 10),
-                    recorded_by_id=recorded_by,
-                )
-            )
-        db.session.commit()
+def nominate(page, account_id, account_name, reason):
+    """From the account's page: nominate it for sponsorship with the reason."""
+    page.goto(f"/accounts/{account_id}")
+    page.get_by_role("link", name="Nominate for sponsorship").click()
+    page.get_by_label("Why should this account be sponsored?", exact=True).fill(reason)
+    page.get_by_role("button", name="Nominate", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(f"{account_name} is nominated for sponsorship.")
 
 
 # 1 ---------------------------------------------------------------------------------------
@@ -169,15 +162,7 @@ def test_approval_is_refused_for_a_sponsor_without_training_then_given(
     # The CSM nominates the account from its page.
     owner = new_page()
     sign_in(owner, csm)
-    owner.goto(f"/accounts/{account}")
-    owner.get_by_role("link", name="Nominate for sponsorship").click()
-    owner.get_by_label("Why should this account be sponsored?", exact=True).fill(
-        "Renewal at risk after three outages."
-    )
-    owner.get_by_role("button", name="Nominate", exact=True).click()
-    expect(owner.get_by_role("status")).to_have_text(
-        f"{account_name} is nominated for sponsorship."
-    )
+    nominate(owner, account, account_name, "Renewal at risk after three outages.")
 
     # An executive decides to sponsor it themself, but has not done the training yet.
     boss = new_page()
@@ -341,20 +326,14 @@ def test_a_churned_account_goes_to_exit_review_and_its_sponsor_ends_the_sponsors
     csm = make_user("csm", name="Sakura Ito")
     admin = make_user("admin", name="Aiko Admin")
     executive = make_user("executive", name="Kenji Exec")
-    train(app, executive, recorded_by=admin)
+    train(app, executive, by=admin)  # set-up, not the behaviour under test
     account_name = "Kita Retail KK"
     account = make_account(name=account_name, csm_owner_id=csm)
 
     # An active sponsorship: the CSM nominates, the executive approves himself as sponsor.
     owner = new_page()
     sign_in(owner, csm)
-    owner.goto(f"/accounts/{account}")
-    owner.get_by_role("link", name="Nominate for sponsorship").click()
-    owner.get_by_label("Why should this account be sponsored?", exact=True).fill("Key reference.")
-    owner.get_by_role("button", name="Nominate", exact=True).click()
-    expect(owner.get_by_role("status")).to_have_text(
-        f"{account_name} is nominated for sponsorship."
-    )
+    nominate(owner, account, account_name, "Key reference.")
     sponsor = new_page()
     sign_in(sponsor, executive)
     open_sponsorship_of(sponsor, account_name)
@@ -406,13 +385,7 @@ def test_a_churned_account_goes_to_exit_review_and_its_sponsor_ends_the_sponsors
     exit_on = date.today().isoformat()
     sponsor.get_by_label("Exit reason", exact=True).select_option(label="Exit criteria met")
     sponsor.get_by_label("Exit date", exact=True).fill(exit_on)
-    questions = []
-
-    def accept(dialog):
-        questions.append(dialog.message)
-        dialog.accept()
-
-    sponsor.once("dialog", accept)
+    questions = accept_dialogs(sponsor)
     sponsor.get_by_role("button", name="End sponsorship").click()
 
     expect(sponsor.get_by_role("status")).to_have_text("The sponsorship has ended.")
