@@ -30,8 +30,9 @@ def account_choices(form, user, wanted: str | None) -> Account | None:
     accounts a CSM/AE owns (bounded). Managers pick from a search instead of a 50,000-line
     list. Returns the requested account when it is allowed."""
     none = [("", "—")]
-    if as_id(wanted) is not None:
-        account = db.session.get(Account, as_id(wanted))
+    account_id = as_id(wanted)
+    if account_id is not None:
+        account = db.session.get(Account, account_id)
         if account is not None and can_raise_escalation(user, account):
             form.account_id.choices = none + [(str(account.id), account.name)]
             return account
@@ -135,9 +136,10 @@ def explain_inactive_owner(form, escalation: Escalation, actor) -> None:
     """A new owner picked while active but deactivated since: say so, and who can take it."""
     picked = form.new_owner_id.data or ""
     offered = dict(form.new_owner_id.choices)
-    if as_id(picked) is None or picked in offered:
+    user_id = as_id(picked)
+    if user_id is None or picked in offered:
         return
-    user = db.session.get(User, as_id(picked))
+    user = db.session.get(User, user_id)
     if user is None or user.active:
         return
     account = escalation.account

@@ -6,10 +6,9 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.forms import ConfirmForm
+from app.inputs import as_id
 from app.notifications import bp
 from app.notifications import services as notifications
-
-MAX_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
 
 @bp.get("/")
@@ -25,7 +24,7 @@ def mark_read():
     """All of the user's notifications, or the one named by `notification_id`."""
     form = ConfirmForm()
     raw_id = request.form.get("notification_id", "").strip()
-    notification_id = int(raw_id) if raw_id.isdecimal() and int(raw_id) <= MAX_ID else None
+    notification_id = as_id(raw_id)
     if not form.validate_on_submit() or (raw_id and notification_id is None):
         flash(_("That notification could not be marked as read. Please try again."), "error")
     else:
