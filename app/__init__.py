@@ -70,6 +70,7 @@ def register_extensions(app: Flask) -> None:
     from app.notifications import models as _notifications  # noqa: F401
     from app.scheduler import models as _scheduler  # noqa: F401
     from app.sponsorship import models as _sponsorship  # noqa: F401
+    from app.touchpoints import models as _touchpoints  # noqa: F401
 
     login_manager.user_loader(load_user)
 
@@ -106,6 +107,8 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.notifications import bp as notifications_bp
     from app.sponsorship import bp as sponsorship_bp
+    from app.touchpoints import bp as touchpoints_bp
+    from app.touchpoints import review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -114,6 +117,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(escalations_bp)
     app.register_blueprint(escalation_admin_bp)
     app.register_blueprint(sponsorship_bp)
+    app.register_blueprint(touchpoints_bp)
+    app.register_blueprint(review_bp)
 
 
 def connect_subscriptions() -> None:

@@ -5,9 +5,9 @@
 #   bench: the above run set and wrk, the load generator
 set -euo pipefail
 case "${1:-run}" in
-  run) wanted=(fonts-ipaexfont libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0) ;;
-  test) wanted=(fonts-ipaexfont libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium poppler-utils) ;;
-  bench) wanted=(fonts-ipaexfont libpango-1.0-0 libpangoft2-1.0-0 wrk) ;;
+  run) wanted=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0) ;;
+  test) wanted=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 chromium poppler-utils) ;;
+  bench) wanted=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 wrk) ;;
   *) echo "usage: $0 run|test|bench" >&2; exit 2 ;;
 esac
 missing=()

@@ -44,6 +44,8 @@ from app.sponsorship.models import (
     ExitReason,
     ProgramSettings,
 )
+from app.touchpoints import services as touchpoints
+from app.touchpoints.models import TouchpointKind
 from tests.conftest import PASSWORD
 
 Text = Callable[[str], str]
@@ -128,7 +130,10 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
         settings.responsibilities = [text("responsibility one"), text("responsibility two")]
         settings.success_metrics = [text("success metric")]
         settings.required_modules = [text("training module")[:120], "Escalation handling"]
-        settings.cadence_by_tier = {"strategic": text("cadence")[:40], "growth": "quarterly"}
+        settings.cadence_by_tier = {
+            "strategic": {"executive_call": 1, "business_review": 3},
+            "growth": {"business_review": 3},
+        }
         db.session.add_all(
             [
                 Criterion(
@@ -293,6 +298,48 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
         )
         sponsorship.to_exit_review(review, sponsorship.rules_text([churned]), now, admin)
 
+        # Touchpoints on the sponsored account: one planned tomorrow, one completed last week
+        # with a next step for the CSM, one cancelled.
+        planned = touchpoints.schedule(
+            csm,
+            own,
+            kind=TouchpointKind.EXECUTIVE_CALL,
+            starts_at=now + timedelta(days=1),
+            timezone="Asia/Tokyo",
+            title=text("touchpoint title")[:200],
+            agenda=text("touchpoint agenda"),
+            executives=[executive, csm],
+            contacts=[contact],
+            sponsorship=active,
+        )
+        completed = touchpoints.schedule(
+            csm,
+            own,
+            kind=TouchpointKind.BUSINESS_REVIEW,
+            starts_at=now - timedelta(days=7),
+            timezone="Asia/Tokyo",
+            title=text("past touchpoint title")[:200],
+            agenda=text("past touchpoint agenda"),
+            executives=[executive],
+            contacts=[contact],
+            sponsorship=active,
+        )
+        touchpoints.complete(
+            executive,
+            completed,
+            text("touchpoint outcome"),
+            [touchpoints.NextStep(text("next step text")[:500], csm, today + timedelta(days=7))],
+        )
+        cancelled = touchpoints.schedule(
+            csm,
+            own,
+            kind=TouchpointKind.DINNER_EVENT,
+            starts_at=now + timedelta(days=20),
+            timezone="UTC",
+            executives=[executive],
+        )
+        touchpoints.cancel(csm, cancelled, text("cancel reason"))
+
         for template in db.session.scalars(sa.select(ReplyTemplate)):
             template.name = text(f"reply template name {template.key}")[:120]
             template.body = text(f"reply template body {template.key}") + " {title}"
@@ -335,6 +382,10 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
                 sa.select(Criterion.id).where(Criterion.active.is_(True)).order_by(Criterion.id)
             ).first(),
             batch=batch.id,
+            touchpoint=planned.id,
+            completed_touchpoint=completed.id,
+            cancelled_touchpoint=cancelled.id,
+            action_item=completed.action_items[0].id,
             policy=db.session.scalars(sa.select(SlaPolicy.id).order_by(SlaPolicy.id)).first(),
             template=db.session.scalars(
                 sa.select(ReplyTemplate.id).order_by(ReplyTemplate.id)
@@ -364,6 +415,8 @@ ARGUMENTS = {
     "task_id": ["task"],
     "objective_id": ["objective"],
     "criterion_id": ["criterion"],
+    "touchpoint_id": ["touchpoint", "completed_touchpoint", "cancelled_touchpoint"],
+    "item_id": ["action_item"],
 }
 USER_ARGUMENTS = {
     "auth.edit_user": ["csm2", "executive"],

@@ -11,7 +11,8 @@ from config import TestingConfig
 
 APP = Path(__file__).resolve().parent.parent / "app"
 TOP = 99
-# core (app/*.py) ← auth, audit, notifications ← accounts ← escalations ← sponsorship.
+# core (app/*.py) ← auth, audit, notifications ← accounts ← escalations ← sponsorship ←
+# touchpoints.
 # A new package under app/ must be given its place here.
 ORDER = {
     "core": 0,
@@ -22,6 +23,7 @@ ORDER = {
     "accounts": 2,
     "escalations": 3,
     "sponsorship": 4,
+    "touchpoints": 5,
     "scheduler": TOP,  # a runner: calls every domain's jobs
     "demo": TOP,  # demo data may use every domain
     "top": TOP,  # app/__init__.py (the factory), app/subscriptions.py (the wiring)

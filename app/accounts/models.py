@@ -29,6 +29,11 @@ class ContactRole(enum.Enum):
     USER = "user"
 
 
+class Departure(enum.Enum):
+    LEFT = "left"
+    ROLE_CHANGED = "role_changed"
+
+
 class Channel(enum.Enum):
     EMAIL = "email"
     PHONE = "phone"
@@ -113,6 +118,9 @@ class Contact(TimestampMixin, db.Model):
     preferred_channel: Mapped[Channel] = enum_column(
         Channel, "contact_channel", nullable=False, default=Channel.EMAIL
     )
+    # The contact left the company or changed role on that date (kept for history).
+    departure: Mapped[Departure | None] = enum_column(Departure, "contact_departure")
+    departed_on: Mapped[date | None] = mapped_column(sa.Date)
     version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     account: Mapped[Account] = relationship(back_populates="contacts")

@@ -34,6 +34,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     active: Mapped[bool] = mapped_column(default=True, nullable=False)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
+    # IANA zone the user reads and enters times in; None: the app's default.
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
     # Part of the login cookie: changing it ends every open session of the user.
     session_token: Mapped[str] = mapped_column(
         sa.String(64), default=new_session_token, nullable=False

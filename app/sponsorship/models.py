@@ -21,7 +21,12 @@ class ProgramSettings(db.Model):
     responsibilities: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     success_metrics: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     default_term_months: Mapped[int] = mapped_column(nullable=False, default=12)
+    # {tier: {"executive_call": months, "business_review": months}}; 0 or missing: none.
     cadence_by_tier: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    # Relationship coverage: a pair last met within `strong` days is strong, within `fading`
+    # days fading, else cold.
+    coverage_strong_days: Mapped[int] = mapped_column(nullable=False, default=90)
+    coverage_fading_days: Mapped[int] = mapped_column(nullable=False, default=180)
     required_modules: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
     max_active_per_executive: Mapped[int] = mapped_column(nullable=False, default=5)
     auto_nominate: Mapped[bool] = mapped_column(nullable=False, default=True)
@@ -125,9 +130,18 @@ class Sponsorship(TimestampMixin, db.Model):
     # Metrics at activation: health, nps, arr_minor, currency, open_escalations,
     # escalations_90d, taken_at.
     baseline: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    # This sponsorship's own touchpoint cadence (same shape as one tier of the program's);
+    # None follows the program's default for the account's tier.
+    cadence: Mapped[dict | None] = mapped_column(sa.JSON)
+    # The customer's sponsor or economic buyer left or changed role: flagged until cleared.
+    sponsor_change_on: Mapped[date | None] = mapped_column(sa.Date)
+    sponsor_change_contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     account = relationship("Account", lazy="joined")
+    sponsor_change_contact = relationship("Contact")
     sponsor = relationship("User", foreign_keys=[sponsor_id])
     nominated_by = relationship("User", foreign_keys=[nominated_by_id])
     decided_by = relationship("User", foreign_keys=[decided_by_id])

@@ -1,0 +1,3 @@
+"""Touchpoint pages."""
+
+from app.touchpoints import labels  # noqa: F401
