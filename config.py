@@ -67,6 +67,10 @@ class Config:
     SCHEDULER_OUTBOX_SECONDS = _env_int("SCHEDULER_OUTBOX_SECONDS", 15)
     SCHEDULER_HANDOFF_SECONDS = _env_int("SCHEDULER_HANDOFF_SECONDS", 60)
     SCHEDULER_ELIGIBILITY_SECONDS = _env_int("SCHEDULER_ELIGIBILITY_SECONDS", 24 * 3600)
+    # Touchpoints: the cadence makes the next 90 days' planned touchpoints (daily); reminders
+    # 3 days and 1 day ahead, and of overdue next steps.
+    SCHEDULER_CADENCE_SECONDS = _env_int("SCHEDULER_CADENCE_SECONDS", 24 * 3600)
+    SCHEDULER_REMINDER_SECONDS = _env_int("SCHEDULER_REMINDER_SECONDS", 15 * 60)
     HANDOFF_ACK_MINUTES = _env_int("HANDOFF_ACK_MINUTES", 30)
     # Each job run holds a lease row this many seconds, renewed every ..._RENEW_SECONDS while
     # it runs: a scheduler killed mid-job blocks that job for at most the lease length.

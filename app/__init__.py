@@ -3,6 +3,7 @@
 import logging
 from pathlib import Path
 
+import pytz
 import sqlalchemy as sa
 from flask import Flask, g, has_request_context, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -51,11 +52,21 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(current_app.config["LANGUAGES"])
 
 
+def select_timezone() -> str | None:
+    """The signed-in user's own zone; None (the app's BABEL_DEFAULT_TIMEZONE) otherwise."""
+    if not has_request_context():
+        return None
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        # Checked on save; a zone the tz database has since dropped falls back to the default.
+        return current_user.timezone if current_user.timezone in pytz.all_timezones_set else None
+    return None
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -109,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from app.sponsorship import bp as sponsorship_bp
     from app.touchpoints import bp as touchpoints_bp
     from app.touchpoints import review_bp
+    from app.touchpoints.calendar_views import feed_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -119,6 +131,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sponsorship_bp)
     app.register_blueprint(touchpoints_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(feed_bp)
 
 
 def connect_subscriptions() -> None:

@@ -67,6 +67,13 @@ def audit_value(value, field: str) -> str:
             return format_datetime(datetime.fromisoformat(value), "short")
         except ValueError:
             return value
+    if isinstance(value, str) and field.endswith("_on"):
+        from datetime import date
+
+        try:
+            return format_date(date.fromisoformat(value), "medium")
+        except ValueError:
+            return value
     return enum_label(value, field)
 
 

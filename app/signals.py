@@ -37,16 +37,43 @@ account_deleting = _signals.signal(
     "account-deleting",
     doc="Sender: the account about to be deleted. A receiver refuses by raising DomainError.",
 )
+contact_departed = _signals.signal(
+    "contact-departed",
+    doc="Sender: the contact who just left or changed role (departure and departed_on set); "
+    "kwargs: actor, now.",
+)
+contact_returned = _signals.signal(
+    "contact-returned",
+    doc="Sender: the contact whose departure was undone (still there after all); kwargs: actor.",
+)
+
+# Sponsorship ---------------------------------------------------------------------------------
+cadence_changed = _signals.signal(
+    "cadence-changed",
+    doc="Sender: the sponsorship whose own touchpoint cadence changed, or the ProgramSettings "
+    "whose tier cadences changed; kwargs: actor, today, now. Touchpoints moves the untouched "
+    "future touchpoints the cadence generated.",
+)
+sponsorship_flags = _signals.signal(
+    "sponsorship-flags",
+    doc="Sender: a list of sponsorships a page lists; kwargs: today. Receivers return "
+    "{sponsorship id: [lazy label, ...]} (e.g. the cadence is behind); `flags()` merges them.",
+)
 
 # Pages that show several domains: receivers return Section(s) ---------------------------------
 account_page_sections = _signals.signal(
-    "account-page-sections", doc="Sender: the account; kwargs: viewer. Slots: actions, top."
+    "account-page-sections",
+    doc="Sender: the account; kwargs: viewer. Slots: actions, top, relationships.",
 )
 escalation_page_sections = _signals.signal(
     "escalation-page-sections", doc="Sender: the escalation; kwargs: viewer. Slots: head."
 )
 user_page_sections = _signals.signal(
     "user-page-sections", doc="Sender: the user shown; kwargs: viewer. Slots: links."
+)
+profile_page_sections = _signals.signal(
+    "profile-page-sections",
+    doc="Sender: the signed-in user on their own profile; kwargs: viewer. Slots: below.",
 )
 
 
@@ -86,6 +113,15 @@ def answers(sent: list) -> list:
         elif value is not None:
             found.append(value)
     return found
+
+
+def flags(sent: list) -> dict[int, list]:
+    """The receivers' {id: [label, ...]} answers of one `send()`, merged by id."""
+    merged: dict[int, list] = {}
+    for _receiver, value in sent:
+        for key, labels in (value or {}).items():
+            merged.setdefault(key, []).extend(labels)
+    return merged
 
 
 def page_sections(signal, sender, **kwargs) -> Sections:

@@ -12,6 +12,9 @@ from app.escalations import services as escalations
 from app.escalations import views as escalation_pages
 from app.sponsorship import services as sponsorship
 from app.sponsorship import views as sponsorship_pages
+from app.touchpoints import cadence, coverage, departures
+from app.touchpoints import calendar_views as calendar_pages
+from app.touchpoints import views as touchpoint_pages
 
 SUBSCRIPTIONS = (
     # An account with escalations is kept: escalations refuse its deletion.
@@ -22,11 +25,22 @@ SUBSCRIPTIONS = (
     (signals.escalation_stakeholders, sponsorship.escalation_sponsor),
     # A deactivated sponsor's sponsorships: admins told, the actor sent to reassign them.
     (signals.user_deactivated, sponsorship.after_user_deactivated),
+    # The customer's executive or economic buyer of a sponsored account left: sponsor change.
+    (signals.contact_departed, departures.after_contact_departed),
+    (signals.contact_returned, departures.after_contact_returned),
+    # A sponsorship's or the program's touchpoint cadence changed: future touchpoints move.
+    (signals.cadence_changed, cadence.after_cadence_changed),
+    # The program's pages flag sponsorships whose cadence is behind.
+    (signals.sponsorship_flags, cadence.flags_of),
     # Pages that show several domains.
     (signals.account_page_sections, escalation_pages.account_sections),
     (signals.account_page_sections, sponsorship_pages.account_sections),
+    (signals.account_page_sections, coverage.account_section),
+    (signals.account_page_sections, touchpoint_pages.account_sections),
     (signals.escalation_page_sections, sponsorship_pages.escalation_sections),
     (signals.user_page_sections, sponsorship_pages.user_sections),
+    # One's own profile: the calendar feed's address.
+    (signals.profile_page_sections, calendar_pages.profile_section),
 )
 
 

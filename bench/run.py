@@ -25,6 +25,12 @@ evaluate(EXIT) over the whole book, then run_review (both sides again, the spons
 meet an exit rule moved to exit review with their audit rows and notices; the seed lays out a
 few, as a daily review would find them). Target: under 2 s on PostgreSQL, for the two sides
 together and for the review.
+The executive review: an executive given 40 sponsored accounts (bench/review.py) has their
+review page loaded like the other pages, and their account and portfolio brief PDFs timed in a
+child process each (seconds, peak RSS).
+Last, the daily touchpoint cadence job over the sponsorships in the program, twice in one
+rolled-back transaction (bench/cadence.py): seconds and touchpoints created; the second run must
+create none.
 
     .venv/bin/python bench/run.py [--accounts 50000] [--escalations 500000] [--duration 5]
                                   [--db sqlite|postgres|both] [--fresh]
@@ -60,7 +66,11 @@ from urllib.parse import urlencode
 
 import psycopg
 import requests
+from cadence import measure as measure_cadence  # bench/cadence.py, beside this script
+from cadence import report_lines as cadence_report
 from psycopg import sql
+from review import ACCOUNTS as REVIEW_ACCOUNTS  # bench/review.py, beside this script
+from review import time_briefs as time_review_briefs
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -964,11 +974,62 @@ def time_review(kind: str, env: dict) -> dict:
     return facts
 
 
+# ---- the executive review ----------------------------------------------------------------
+
+
+def prepare_review(kind: str, env: dict) -> dict:
+    """An executive with REVIEW_ACCOUNTS sponsored accounts and their content (bench/review.py),
+    whose review page is loaded like the others and whose PDF briefs are timed."""
+    done = subprocess.run(
+        [str(BIN / "python"), "-c", "from bench.review import main; main()"],
+        cwd=ROOT,
+        env={**env, "SQL_QUERY_HEADER": "0"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("REVIEW_BENCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        tail = "\n".join((done.stderr or done.stdout).splitlines()[-20:])
+        raise BenchError(f"[{kind}] preparing the executive review failed:\n{tail}")
+    facts = json.loads(line.removeprefix("REVIEW_BENCH_JSON "))
+    log(f"[{kind}] executive review: {facts['accounts']} sponsored accounts, page {facts['path']}")
+    return facts
+
+
+def time_briefs(kind: str, env: dict, facts: dict) -> dict:
+    """The account and portfolio brief PDFs: seconds and peak RSS, each in a child process."""
+    try:
+        return time_review_briefs(str(BIN / "python"), env, ROOT, facts)
+    except (RuntimeError, subprocess.TimeoutExpired) as error:
+        raise BenchError(f"[{kind}] {error}") from error
+
+
+def brief_lines(briefs: dict) -> list[str]:
+    from review import ACCOUNT_SECONDS, PORTFOLIO_MB, PORTFOLIO_SECONDS
+
+    lines = [
+        f"PDF briefs of an executive with {REVIEW_ACCOUNTS} sponsored accounts (targets: account "
+        f"< {ACCOUNT_SECONDS} s; portfolio < {PORTFOLIO_SECONDS:.0f} s and {PORTFOLIO_MB:.0f} MB):",
+        f"  {'brief':<12} {'median s':>8} {'first s':>8} {'CPU s':>6} {'peak MB':>8} {'KB':>6}  "
+        "target",
+    ]
+    for name, facts in briefs.items():
+        lines.append(
+            f"  {name:<12} {facts['median_seconds']:>8.2f} {facts['first_seconds']:>8.2f} "
+            f"{facts['median_cpu_seconds']:>6.2f} {facts['peak_rss_mb']:>8.0f} "
+            f"{facts['runs'][0]['bytes'] / 1024:>6.0f}  {facts['target']}"
+        )
+    return lines
+
+
 # ---- one database ------------------------------------------------------------------------
 
 
 def bench_database(kind: str, args) -> dict:
     env, facts = prepare(kind, args)
+    review_facts = prepare_review(kind, env)
     busy = busy_share()
     if busy is not None:
         log(f"[{kind}] CPU in use by other processes before the run: {busy:.0%}")
@@ -978,6 +1039,9 @@ def bench_database(kind: str, args) -> dict:
     with gunicorn(env, OUT / f"{kind}-gunicorn.log") as base:
         cookie = sign_in(base)
         pages, escalation_facts = plan_pages(base, cookie)
+        # The executive review of REVIEW_ACCOUNTS accounts, before the last baseline.
+        pages.insert(-1, {"page": "exec review", "path": review_facts["path"], "login": True})
+        pages[-2]["kind"] = "review"
         results = []
         for page in pages:
             log(f"  wrk {page['page']:<16} {page['path']}")
@@ -1002,6 +1066,10 @@ def bench_database(kind: str, args) -> dict:
         f"[{kind}] timing the eligibility review (median of {REVIEW_REPEAT} runs, each rolled back)"
     )
     review = time_review(kind, env)
+    log(f"[{kind}] timing the touchpoint cadence job (twice, rolled back)")
+    facts["cadence"] = measure_cadence(kind, env, BenchError)
+    log(f"[{kind}] timing the account and portfolio briefs (PDF, each in a child process)")
+    facts["briefs"] = time_briefs(kind, env, review_facts)
     # The baseline is loaded first and again last: ratios use the mean of the two, and a large
     # gap between them means something else on the machine took CPU during the run.
     baseline = (results[0]["rps"] + results[-1]["rps"]) / 2
@@ -1162,9 +1230,14 @@ def print_report(kind: str, report: dict) -> None:
             f"  {text:<32} {facts['median_seconds']:>8.3f} {facts['first_seconds']:>8.3f} "
             f"{sql_text:>5} {result:>22}  {target}"
         )
+    for line in cadence_report(report["cadence"]):
+        log(line)
+    for line in brief_lines(report["briefs"]):
+        log(line)
     targets = [row["target"] for row in report["pages"] if row["target"]]
     targets += [sweep[name]["target"] for name in ("minute", "scan") if sweep[name]["target"]]
     targets += [review[name]["target"] for name in ("both", "review") if review[name]["target"]]
+    targets += [facts["target"] for facts in report["briefs"].values()]
     passed = sum(target == "PASS" for target in targets)
     log(f"targets: {passed} PASS, {len(targets) - passed} MISS")
 

@@ -18,6 +18,7 @@ from app.accounts import services as accounts
 from app.accounts.models import (
     Channel,
     ContactRole,
+    Departure,
     ImportBatch,
     LifecycleStatus,
     Tier,
@@ -44,6 +45,7 @@ from app.sponsorship.models import (
     ExitReason,
     ProgramSettings,
 )
+from app.touchpoints import feeds
 from app.touchpoints import services as touchpoints
 from app.touchpoints.models import TouchpointKind
 from tests.conftest import PASSWORD
@@ -339,6 +341,39 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
             executives=[executive],
         )
         touchpoints.cancel(csm, cancelled, text("cancel reason"))
+        # A planned visit whose time has passed: overdue, to be recorded or marked missed.
+        overdue = touchpoints.schedule(
+            csm,
+            own,
+            kind=TouchpointKind.ONSITE_VISIT,
+            starts_at=now - timedelta(hours=3),
+            timezone="Asia/Tokyo",
+            title=text("overdue touchpoint title")[:200],
+            executives=[executive],
+            contacts=[contact],
+        )
+        # The executive subscribed to their touchpoints (the feed's token is a route argument);
+        # the admin has a feed too, so their profile shows the forms that replace and revoke it.
+        feed_token = feeds.issue(executive)
+        feeds.issue(admin)
+
+        # The sponsored account's economic buyer left: the sponsorship is flagged "sponsor
+        # change" and a call to meet the successor is proposed.
+        buyer = accounts.add_contact(
+            csm,
+            own,
+            {
+                "name": text("departed buyer name")[:200],
+                "title": text("departed buyer title")[:200],
+                "email": "",
+                "phone": "",
+                "role": ContactRole.ECONOMIC_BUYER,
+                "preferred_channel": Channel.IN_PERSON,
+            },
+        )
+        accounts.mark_departed(
+            csm, buyer, Departure.LEFT, today - timedelta(days=2), text("departure note"), now
+        )
 
         for template in db.session.scalars(sa.select(ReplyTemplate)):
             template.name = text(f"reply template name {template.key}")[:120]
@@ -367,6 +402,7 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
             exited_account=exited_account.id,
             review_account=review_account.id,
             contact=contact.id,
+            departed_contact=buyer.id,
             escalation=escalation.id,
             executive_escalation=executive_escalation.id,
             resolved_escalation=resolved.id,
@@ -385,6 +421,8 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
             touchpoint=planned.id,
             completed_touchpoint=completed.id,
             cancelled_touchpoint=cancelled.id,
+            overdue_touchpoint=overdue.id,
+            feed_token=feed_token,
             action_item=completed.action_items[0].id,
             policy=db.session.scalars(sa.select(SlaPolicy.id).order_by(SlaPolicy.id)).first(),
             template=db.session.scalars(
@@ -415,14 +453,23 @@ ARGUMENTS = {
     "task_id": ["task"],
     "objective_id": ["objective"],
     "criterion_id": ["criterion"],
-    "touchpoint_id": ["touchpoint", "completed_touchpoint", "cancelled_touchpoint"],
+    "touchpoint_id": [
+        "touchpoint",
+        "completed_touchpoint",
+        "cancelled_touchpoint",
+        "overdue_touchpoint",
+    ],
     "item_id": ["action_item"],
+    "token": ["feed_token"],  # a calendar feed's (a string, not an id)
 }
 USER_ARGUMENTS = {
     "auth.edit_user": ["csm2", "executive"],
     "auth.set_user_active": ["csm2"],
     "sponsorship.executive": ["rookie", "executive"],
     "sponsorship.record_training": ["rookie"],
+    "review.executive": ["executive", "rookie"],
+    "review.portfolio_brief": ["executive"],
+    "review.brief_history": ["executive"],
 }
 
 

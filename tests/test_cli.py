@@ -9,6 +9,7 @@ from app.auth.models import User
 from app.escalations.models import Escalation
 from app.extensions import db
 from app.sponsorship.models import Objective, Sponsorship, SponsorshipStatus, TrainingRecord
+from app.touchpoints.models import ActionItem, Touchpoint, TouchpointStatus
 from bench.seed import seed_bench_command
 
 
@@ -51,7 +52,16 @@ def counts(app, models=MODELS):
 def test_seed_demo_is_believable_and_idempotent(app):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    everything = (*MODELS, Escalation, Sponsorship, Objective, TrainingRecord, AuditEvent)
+    everything = (
+        *MODELS,
+        Escalation,
+        Sponsorship,
+        Objective,
+        TrainingRecord,
+        Touchpoint,
+        ActionItem,
+        AuditEvent,
+    )
     first = counts(app, everything)
     users, accounts, contacts, health = first[:4]
     assert users >= 5 and accounts >= 30 and contacts >= 2 * accounts and health >= 5 * accounts
@@ -65,11 +75,24 @@ def test_seed_demo_is_believable_and_idempotent(app):
         # Made through the services: audited, and worked as people would have.
         escalations = db.session.scalars(sa.select(Escalation)).all()
         assert len(escalations) == 6 and sum(e.executive for e in escalations) == 3
-        sponsorship = db.session.scalars(
+        sponsorships = db.session.scalars(
             sa.select(Sponsorship).where(Sponsorship.status == SponsorshipStatus.ACTIVE)
-        ).one()
-        assert sponsorship.sponsor == demo
-        assert len(sponsorship.objectives) == 2
+        ).all()
+        assert len(sponsorships) >= 3 and {s.sponsor for s in sponsorships} == {demo}
+        assert any(len(s.objectives) == 2 for s in sponsorships)
+        # Each sponsored account has a recorded touchpoint with next steps and a planned one,
+        # and the cadence planned the coming calls and reviews.
+        by_status = dict(
+            db.session.execute(
+                sa.select(Touchpoint.status, sa.func.count()).group_by(Touchpoint.status)
+            ).all()
+        )
+        assert by_status[TouchpointStatus.COMPLETED] == len(sponsorships)
+        assert by_status[TouchpointStatus.PLANNED] > len(sponsorships)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ActionItem)) > 0
+        assert db.session.scalar(
+            sa.select(sa.func.count()).where(Touchpoint.cadence_key.is_not(None))
+        )
         audited = set(db.session.scalars(sa.select(AuditEvent.entity_type).distinct()))
         assert {"user", "account", "contact", "escalation", "sponsorship"} <= audited
     assert any("株式会社" in n for n in names) and any(n.isascii() for n in names)

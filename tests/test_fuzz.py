@@ -136,6 +136,8 @@ FILL = {
     "roles": "csm",
     "purpose": "Fuzz purpose",
     "responsibilities": "Fuzz responsibility",
+    "outcome": "Fuzz outcome",
+    "steps-0-text": "Fuzz next step",
 }
 # Where the first option is not the one that moves the record on.
 BASELINE = {
@@ -162,10 +164,32 @@ CHANGES_STATE = {
     "sponsorship.record_training",
     "sponsorship.remove_criterion",
     "sponsorship.run_review",
+    "touchpoints.complete",
+    "touchpoints.cancel",
+    "touchpoints.missed",
+    "touchpoints.finish_item",
+    "touchpoints.issue_feed",
+    "touchpoints.revoke_feed",
+    "accounts.mark_departure",
+    "accounts.undo_departure",
+    "review.record",
 }
-EXTRA_PAGES = ["/escalations/new?account_id={account}"]
+EXTRA_PAGES = [
+    "/escalations/new?account_id={account}",
+    "/touchpoints/new?account_id={account}",
+    "/touchpoints/actions?owner={csm}",
+]
 ROOT = Path(__file__).resolve().parent.parent
-GROUPS = ["accounts", "auth", "escalations", "escalation_admin", "sponsorship", "notifications"]
+GROUPS = [
+    "accounts",
+    "auth",
+    "escalations",
+    "escalation_admin",
+    "sponsorship",
+    "notifications",
+    "touchpoints",
+    "review",
+]
 
 
 # -- crawling -------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ CREATORS = {"admin", "csm", "ae"}
 MANAGERS = {"admin", "manager"}
 DECIDERS = {"admin", "executive"}
 WORKERS = CREATORS | MANAGERS
+TOUCHPOINT_WRITERS = CREATORS | {"executive"}
 
 # (endpoint, method, variant) -> url template and {who: status}; "*" is every signed-in role.
 # Variants "own"/"other" use an account the signed-in CSM/AE owns, or one they do not.
@@ -102,6 +103,23 @@ RIGHTS = {
     ),
     ("accounts.delete_contact", "POST", "other"): (
         "/accounts/{other}/contacts/{other_contact}/delete",
+        only({"admin"}, 302),
+    ),
+    # A contact left or changed role (and the undo): whoever may edit the account.
+    ("accounts.mark_departure", "POST", "own"): (
+        "/accounts/{own}/contacts/{own_contact}/departure",
+        only(CREATORS, 422),
+    ),
+    ("accounts.mark_departure", "POST", "other"): (
+        "/accounts/{other}/contacts/{other_contact}/departure",
+        only({"admin"}, 422),
+    ),
+    ("accounts.undo_departure", "POST", "own"): (
+        "/accounts/{own}/contacts/{own_contact}/departure/undo",
+        only(CREATORS, 302),
+    ),
+    ("accounts.undo_departure", "POST", "other"): (
+        "/accounts/{other}/contacts/{other_contact}/departure/undo",
         only({"admin"}, 302),
     ),
     ("accounts.import_accounts", "GET", ""): ("/accounts/import", only(CREATORS, 200)),
@@ -236,6 +254,11 @@ RIGHTS = {
         "/sponsorships/{sponsorship}/objectives/{objective}",
         only(DECIDERS, 302),
     ),
+    # The touchpoint cadence: whoever plans the sponsorship (sponsor, account's CSM/AE, admins).
+    ("sponsorship.set_cadence", "POST", ""): (
+        "/sponsorships/{sponsorship}/cadence",
+        only(DECIDERS, 422),
+    ),
     ("sponsorship.program_results", "GET", ""): ("/sponsorships/results", {ANON: 302, "*": 200}),
     ("sponsorship.executive", "GET", ""): (
         "/sponsorships/executives/{executive}",
@@ -255,6 +278,24 @@ RIGHTS = {
         "/sponsorships/program/criteria/{criterion}/remove",
         only({"admin"}, 302),
     ),
+    # Executive review: everyone reads every executive's page and briefs (a brief download is
+    # logged); the sponsor (here the signed-in executive) or an admin records a review.
+    ("review.index", "GET", ""): ("/review/", {ANON: 302, "*": 200}),
+    ("review.executive", "GET", ""): ("/review/{executive}", {ANON: 302, "*": 200}),
+    ("review.account", "GET", ""): ("/review/accounts/{other}", {ANON: 302, "*": 200}),
+    ("review.record", "POST", ""): (
+        "/review/sponsorships/{sponsorship}/reviews",
+        only(DECIDERS, 422),
+    ),
+    ("review.account_brief", "GET", ""): (
+        "/review/accounts/{other}/brief.pdf",
+        {ANON: 302, "*": 200},
+    ),
+    ("review.portfolio_brief", "GET", ""): (
+        "/review/{executive}/portfolio.pdf",
+        {ANON: 302, "*": 200},
+    ),
+    ("review.brief_history", "GET", ""): ("/review/{executive}/briefs", {ANON: 302, "*": 200}),
     ("escalation_admin.sla_policies", "GET", ""): ("/admin/sla-policies", {ANON: 302, "*": 200}),
     ("escalation_admin.edit_sla_policy", "GET", ""): (
         "/admin/sla-policies/{policy}",
@@ -275,6 +316,110 @@ RIGHTS = {
     ("escalation_admin.edit_reply_template", "POST", ""): (
         "/admin/reply-templates/{template}",
         only({"admin"}, 422),
+    ),
+    # Touchpoints: everyone reads; admins and executives schedule on any account, CSMs/AEs on
+    # those they own. Changes: admins, the account's CSM/AE, the executives attending (the
+    # signed-in executive attends the "own" touchpoint) or sponsoring. A next step is also
+    # ticked by its owner. Managers see another person's next steps.
+    ("touchpoints.index", "GET", ""): ("/touchpoints/", {ANON: 302, "*": 200}),
+    ("touchpoints.actions", "GET", ""): ("/touchpoints/actions", {ANON: 302, "*": 200}),
+    ("touchpoints.actions", "GET", "other"): (
+        "/touchpoints/actions?owner={other_user}",
+        only(MANAGERS, 200),
+    ),
+    ("touchpoints.new", "GET", "own"): (
+        "/touchpoints/new?account_id={own}",
+        only(TOUCHPOINT_WRITERS, 200),
+    ),
+    ("touchpoints.new", "GET", "other"): (
+        "/touchpoints/new?account_id={other}",
+        only(DECIDERS, 200),
+    ),
+    ("touchpoints.new", "POST", "own"): (
+        "/touchpoints/new?account_id={own}",
+        only(TOUCHPOINT_WRITERS, 422),
+    ),
+    ("touchpoints.new", "POST", "other"): (
+        "/touchpoints/new?account_id={other}",
+        only(DECIDERS, 422),
+    ),
+    ("touchpoints.show", "GET", ""): ("/touchpoints/{other_touchpoint}", {ANON: 302, "*": 200}),
+    ("touchpoints.prep_brief", "GET", ""): (
+        "/touchpoints/{other_touchpoint}/prep",
+        {ANON: 302, "*": 200},
+    ),
+    ("touchpoints.edit", "GET", "own"): (
+        "/touchpoints/{own_touchpoint}/edit",
+        only(TOUCHPOINT_WRITERS, 200),
+    ),
+    ("touchpoints.edit", "GET", "other"): (
+        "/touchpoints/{other_touchpoint}/edit",
+        only({"admin"}, 200),
+    ),
+    ("touchpoints.edit", "POST", "own"): (
+        "/touchpoints/{own_touchpoint}/edit",
+        only(TOUCHPOINT_WRITERS, 422),
+    ),
+    ("touchpoints.edit", "POST", "other"): (
+        "/touchpoints/{other_touchpoint}/edit",
+        only({"admin"}, 422),
+    ),
+    ("touchpoints.complete", "GET", "own"): (
+        "/touchpoints/{own_touchpoint}/complete",
+        only(TOUCHPOINT_WRITERS, 200),
+    ),
+    ("touchpoints.complete", "POST", "own"): (
+        "/touchpoints/{own_touchpoint}/complete",
+        only(TOUCHPOINT_WRITERS, 422),
+    ),
+    ("touchpoints.complete", "POST", "other"): (
+        "/touchpoints/{other_touchpoint}/complete",
+        only({"admin"}, 422),
+    ),
+    ("touchpoints.cancel", "POST", "own"): (
+        "/touchpoints/{own_touchpoint}/cancel",
+        only(TOUCHPOINT_WRITERS, 422),
+    ),
+    ("touchpoints.cancel", "POST", "other"): (
+        "/touchpoints/{other_touchpoint}/cancel",
+        only({"admin"}, 422),
+    ),
+    ("touchpoints.missed", "POST", "own"): (
+        "/touchpoints/{own_touchpoint}/missed",
+        only(TOUCHPOINT_WRITERS, 302),
+    ),
+    ("touchpoints.missed", "POST", "other"): (
+        "/touchpoints/{other_touchpoint}/missed",
+        only({"admin"}, 302),
+    ),
+    ("touchpoints.finish_item", "POST", "own"): (
+        "/touchpoints/items/{own_item}/done",
+        only(TOUCHPOINT_WRITERS, 302),
+    ),
+    ("touchpoints.finish_item", "POST", "other"): (
+        "/touchpoints/items/{other_item}/done",
+        only({"admin"}, 302),
+    ),
+    ("touchpoints.finish_item", "POST", "mine"): (
+        "/touchpoints/items/{my_item}/done",
+        {ANON: 302, "*": 302},
+    ),
+    # The calendar and .ics files: everyone signed in reads everything. Each manages their own
+    # feed; the feed itself needs no sign-in but a valid token (tests/test_calendar.py), and
+    # an unknown one is 404 for everyone.
+    ("touchpoints.calendar", "GET", ""): ("/touchpoints/calendar", {ANON: 302, "*": 200}),
+    ("touchpoints.download_ics", "GET", ""): (
+        "/touchpoints/{other_touchpoint}.ics",
+        {ANON: 302, "*": 200},
+    ),
+    ("touchpoints.issue_feed", "POST", ""): ("/touchpoints/calendar/feed", {ANON: 302, "*": 302}),
+    ("touchpoints.revoke_feed", "POST", ""): (
+        "/touchpoints/calendar/feed/revoke",
+        {ANON: 302, "*": 302},
+    ),
+    ("calendar_feed.feed", "GET", ""): (
+        "/calendar/feed/unknown-token-of-nobody-at-all.ics",
+        {ANON: 404, "*": 404},
     ),
 }
 
@@ -378,6 +523,7 @@ def world(app, make_user, make_account, make_contact, make_escalation, make_spon
                 db.session.add(handoff)
                 db.session.flush()
                 ids[key.replace("esc", "handoff")] = handoff.id
+            ids.update(_touchpoints(own, other, me or someone, someone, executive))
             sponsorship = db.session.get(Sponsorship, ids["sponsorship"])
             ids.update(
                 other_executive=other_executive,
@@ -392,6 +538,49 @@ def world(app, make_user, make_account, make_contact, make_escalation, make_spon
         return ids
 
     return build
+
+
+def _touchpoints(own, other, me, someone, executive) -> dict:
+    """A planned touchpoint on each account (the executive attends the own one), and next
+    steps of completed ones: on each account owned by someone, and one the user owns."""
+    from datetime import date, timedelta
+
+    from app.auth.models import User
+    from app.models import utcnow
+    from app.touchpoints.models import ActionItem, Touchpoint, TouchpointKind, TouchpointStatus
+
+    def touchpoint(account_id, **values):
+        row = Touchpoint(
+            account_id=account_id,
+            kind=TouchpointKind.EXECUTIVE_CALL,
+            starts_at=utcnow() + timedelta(days=2),
+            timezone="UTC",
+            **values,
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    attending = [db.session.get(User, executive)]
+    ids = {
+        "own_touchpoint": touchpoint(own, executives=attending).id,
+        "other_touchpoint": touchpoint(other).id,
+    }
+    items = (("own_item", own, someone), ("other_item", other, someone), ("my_item", other, me))
+    for key, account_id, owner in items:
+        done = touchpoint(
+            account_id,
+            status=TouchpointStatus.COMPLETED,
+            outcome="Agreed",
+            executives=attending if account_id == own else [],
+        )
+        item = ActionItem(
+            touchpoint_id=done.id, text="Follow up", owner_id=owner, due_on=date.today()
+        )
+        db.session.add(item)
+        db.session.flush()
+        ids[key] = item.id
+    return ids
 
 
 @pytest.mark.parametrize(("key", "who"), CASES)

@@ -1,6 +1,7 @@
 """Account, contact, note, filter and import forms."""
 
 import re
+from datetime import date
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -8,6 +9,7 @@ from wtforms import (
     DateField,
     EmailField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
@@ -23,7 +25,7 @@ from wtforms.validators import (
 )
 
 from app.accounts.labels import CHANNEL_LABELS, CONTACT_ROLE_LABELS, STATUS_LABELS, TIER_LABELS
-from app.formatting import CURRENCIES
+from app.formatting import CURRENCIES, local_today
 from app.forms import choices, halfwidth, parse_amount
 from app.i18n import lazy_gettext as _l
 from app.validators import EmailAddress
@@ -135,6 +137,39 @@ class ContactForm(VersionedForm):
             )
             ok = False
         return ok
+
+
+DEPARTURE_CHOICES = [
+    ("left", _l("Left the company")),
+    ("role_changed", _l("Changed role")),
+]
+EARLIEST_DEPARTURE = date(2000, 1, 1)
+
+
+class DepartureForm(FlaskForm):
+    """A contact left the company or changed role, on a date no later than today."""
+
+    departure = RadioField(
+        _l("What happened"), choices=DEPARTURE_CHOICES, default="left", validators=[InputRequired()]
+    )
+    departed_on = CalendarDateField(
+        _l("Left or changed role on"),
+        validators=[InputRequired(message=_l("Enter the date, e.g. 2026-04-01."))],
+    )
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("Optional: who takes over, where they went."),
+    )
+    submit = SubmitField(_l("Save"))
+
+    def validate_departed_on(self, field):
+        if field.data is None:  # not a date: the field already says so
+            return
+        if field.data > local_today():
+            raise ValidationError(_l("The date cannot be in the future."))
+        if field.data < EARLIEST_DEPARTURE:
+            raise ValidationError(_l("Enter a date in 2000 or later."))
 
 
 class NoteForm(FlaskForm):

@@ -12,6 +12,7 @@ from app.accounts.models import (
     Account,
     ArrEntry,
     Contact,
+    Departure,
     HealthScoreEntry,
     LifecycleStatus,
     Tier,
@@ -229,6 +230,74 @@ def remove_contact(actor, contact: Contact) -> None:
     )
     db.session.delete(contact)
     db.session.flush()
+
+
+DEPARTURE_FIELDS = ("departure", "departed_on")
+
+
+def mark_departed(
+    actor, contact: Contact, departure: Departure, departed_on: date, note: str, now
+) -> Contact:
+    """The contact left the company or changed role on that date: audited, in the account's
+    timeline, and told to the domains above (a sponsorship may need a new customer sponsor)."""
+    contact.departure, contact.departed_on = departure, departed_on
+    changes = audit.pending_changes(contact, DEPARTURE_FIELDS)
+    if not changes:
+        return contact
+    if note.strip():
+        changes["note"] = [None, note.strip()]
+    audit.record(
+        actor,
+        "contact",
+        contact.id,
+        "departure",
+        account_id=contact.account_id,
+        changes=changes,
+        summary=contact.name,
+    )
+    verb = "left the company" if departure is Departure.LEFT else "changed role"
+    add_timeline(
+        contact.account_id,
+        "contact_departed",
+        f"{contact.name} {verb} on {departed_on.isoformat()}",
+        actor,
+        body=note.strip(),
+        data={
+            "contact": contact.name,
+            "departure": departure.value,
+            "departed_on": departed_on.isoformat(),
+        },
+    )
+    db.session.flush()
+    signals.contact_departed.send(contact, actor=actor, now=now)
+    return contact
+
+
+def undo_departure(actor, contact: Contact) -> Contact:
+    """The contact is still there after all (a mistake undone): audited and in the timeline."""
+    contact.departure, contact.departed_on = None, None
+    changes = audit.pending_changes(contact, DEPARTURE_FIELDS)
+    if not changes:
+        return contact
+    audit.record(
+        actor,
+        "contact",
+        contact.id,
+        "departure_undone",
+        account_id=contact.account_id,
+        changes=changes,
+        summary=contact.name,
+    )
+    add_timeline(
+        contact.account_id,
+        "contact_returned",
+        f"{contact.name} is still here",
+        actor,
+        data={"contact": contact.name},
+    )
+    db.session.flush()
+    signals.contact_returned.send(contact, actor=actor)
+    return contact
 
 
 def add_note(actor, account: Account, body: str) -> TimelineEvent:

@@ -19,9 +19,9 @@ from sqlalchemy.orm import joinedload
 
 from app import signals
 from app.accounts import bp, importing, services
-from app.accounts.forms import AccountForm, ContactForm, ImportForm, NoteForm
+from app.accounts.forms import AccountForm, ContactForm, DepartureForm, ImportForm, NoteForm
 from app.accounts.labels import HEALTH_BANDS, RENEWAL_WINDOWS, SORTS, STATUS_LABELS, TIER_LABELS
-from app.accounts.models import Account, Channel, Contact, ContactRole, ImportBatch
+from app.accounts.models import Account, Channel, Contact, ContactRole, Departure, ImportBatch
 from app.audit.services import history_for_account
 from app.auth.models import Role, User
 from app.auth.permissions import (
@@ -32,9 +32,9 @@ from app.auth.permissions import (
 )
 from app.auth.services import active_users, user_choices
 from app.extensions import db
-from app.formatting import from_minor_units
+from app.formatting import from_minor_units, local_today
 from app.forms import ConfirmForm
-from app.models import DomainError
+from app.models import DomainError, utcnow
 from app.pagination import paginate_by_ids
 from app.versioning import conflict_page
 
@@ -218,16 +218,39 @@ def new_contact(account_id: int):
     ), status
 
 
-@bp.route("/<int:account_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
-@login_required
-def edit_contact(account_id: int, contact_id: int):
+def _editable_contact(account_id: int, contact_id: int) -> Contact:
+    """The account's contact, for someone who may edit the account (404, 403 otherwise)."""
     contact = db.get_or_404(Contact, contact_id)
     if contact.account_id != account_id:
         abort(404)
+    require(can_edit_account(current_user, contact.account))
+    return contact
+
+
+def _departure_form(contact: Contact) -> DepartureForm:
+    """The "left or changed role" form as the contact stands (today's date when still there)."""
+    form = DepartureForm(formdata=None)
+    form.departure.data = contact.departure.value if contact.departure else "left"
+    form.departed_on.data = contact.departed_on or local_today()
+    return form
+
+
+def _contact_page(contact: Contact, departure_form: DepartureForm) -> dict:
+    return {
+        "account": contact.account,
+        "contact": contact,
+        "confirm": ConfirmForm(),
+        "departure_form": departure_form,
+    }
+
+
+@bp.route("/<int:account_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
+@login_required
+def edit_contact(account_id: int, contact_id: int):
+    contact = _editable_contact(account_id, contact_id)
     account = contact.account
-    require(can_edit_account(current_user, account))
     form = ContactForm(obj=contact)
-    page = {"account": account, "contact": contact, "confirm": ConfirmForm()}
+    page = _contact_page(contact, _departure_form(contact))
     if request.method == "GET":
         form.role.data = contact.role.value
         form.preferred_channel.data = contact.preferred_channel.value
@@ -240,6 +263,42 @@ def edit_contact(account_id: int, contact_id: int):
         return redirect(url_for("accounts.show_account", account_id=account.id) + "#contacts")
     status = 422 if form.errors else 200
     return render_template("accounts/contact_form.html", form=form, **page), status
+
+
+@bp.post("/<int:account_id>/contacts/<int:contact_id>/departure")
+@login_required
+def mark_departure(account_id: int, contact_id: int):
+    contact = _editable_contact(account_id, contact_id)
+    departure_form = DepartureForm()
+    if not departure_form.validate_on_submit():
+        form = ContactForm(formdata=None, obj=contact)
+        form.role.data = contact.role.value
+        form.preferred_channel.data = contact.preferred_channel.value
+        page = _contact_page(contact, departure_form)
+        return render_template("accounts/contact_form.html", form=form, **page), 422
+    services.mark_departed(
+        current_user,
+        contact,
+        Departure(departure_form.departure.data),
+        departure_form.departed_on.data,
+        departure_form.note.data or "",
+        now=utcnow(),
+    )
+    db.session.commit()
+    flash(_("%(name)s is marked as having left or changed role.", name=contact.name), "success")
+    return redirect(url_for("accounts.show_account", account_id=account_id) + "#contacts")
+
+
+@bp.post("/<int:account_id>/contacts/<int:contact_id>/departure/undo")
+@login_required
+def undo_departure(account_id: int, contact_id: int):
+    contact = _editable_contact(account_id, contact_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.undo_departure(current_user, contact)
+    db.session.commit()
+    flash(_("%(name)s is marked as still here.", name=contact.name), "success")
+    return redirect(url_for("accounts.show_account", account_id=account_id) + "#contacts")
 
 
 @bp.post("/<int:account_id>/contacts/<int:contact_id>/delete")

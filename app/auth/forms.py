@@ -1,5 +1,9 @@
 """Sign-in, profile and user administration forms."""
 
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -31,6 +35,40 @@ def _language_choices():
     return [(code, label) for code, label in LANGUAGE_LABELS.items()]
 
 
+# Offered first in the time zone picker: where this book's people mostly are.
+COMMON_TIMEZONES = (
+    "Asia/Tokyo",
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Seoul",
+    "Asia/Kolkata",
+    "Australia/Sydney",
+)
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """The IANA zones a person may pick: the common ones, then every other one by name.
+    Read from the tz database once per process (it scans the files)."""
+    known = available_timezones() - {"Factory", "localtime"}  # not places anyone lives in
+    common = tuple(zone for zone in COMMON_TIMEZONES if zone in known)
+    return common + tuple(sorted(known - set(common)))
+
+
+def _timezone_choices() -> list[tuple[str, object]]:
+    default = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    return [("", _l("Default (%(zone)s)", zone=default))] + [
+        (zone, zone) for zone in timezone_names()
+    ]
+
+
 class UserForm(VersionedForm):
     email = EmailField(_l("E-mail"), validators=[InputRequired(), EmailAddress(), Length(max=254)])
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
@@ -59,6 +97,11 @@ class NewUserForm(UserForm):
 class ProfileForm(VersionedForm):
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     locale = SelectField(_l("Language"), choices=_language_choices())
+    # "" is the app's default zone; a zone not offered is refused ("Not a valid choice").
+    # Not sent at all, it stays as saved.
+    timezone = SelectField(
+        _l("Time zone"), description=_l("Times are shown and entered in this zone.")
+    )
     current_password = PasswordField(
         _l("Current password"),
         validators=[Optional()],
@@ -72,6 +115,12 @@ class ProfileForm(VersionedForm):
         validators=[EqualTo("new_password", message=_l("The two passwords differ."))],
     )
     submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = _timezone_choices()
+        if self.timezone.data is None:  # no zone of one's own (and none sent): the default
+            self.timezone.data = ""
 
     def validate_current_password(self, field):
         if self.new_password.data and not field.data:

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 # Refused and suspicious requests, for a log system to alert on (see app.security).
 security_log = logging.getLogger("app.security")
 
-USER_AUDIT_FIELDS = ("email", "name", "active", "locale")
+USER_AUDIT_FIELDS = ("email", "name", "active", "locale", "timezone")
 
 
 @cache
@@ -160,9 +160,18 @@ def create_user(actor, *, email: str, name: str, password: str, roles, locale=No
 
 
 def update_user(
-    actor, user: User, *, email=None, name=None, roles=None, locale=None, password=None
+    actor,
+    user: User,
+    *,
+    email=None,
+    name=None,
+    roles=None,
+    locale=None,
+    password=None,
+    timezone=None,
 ) -> User:
-    """Change a user's details; changing the password or roles ends their sessions."""
+    """Change a user's details; changing the password or roles ends their sessions. A
+    `timezone` of "" is the app's default."""
     if email is not None:
         email = normalize_email(email)
         clash = db.session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id))
@@ -173,6 +182,8 @@ def update_user(
         user.name = name.strip()
     if locale is not None:
         user.locale = locale or None
+    if timezone is not None:
+        user.timezone = timezone or None
     changes = audit.pending_changes(user, USER_AUDIT_FIELDS)
     if roles is not None:
         old_roles = sorted(r.value for r in user.roles)

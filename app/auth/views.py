@@ -86,15 +86,16 @@ def profile():
         form.locale.data = user.locale or ""
     elif form.validate_on_submit():
         if form.is_stale(user):
-            return conflict_page("auth/profile.html", form, user)
+            return conflict_page("auth/profile.html", form, user, **_profile_page(user))
         if form.new_password.data and not user.check_password(form.current_password.data):
             form.current_password.errors.append(_("That is not your current password."))
-            return render_template("auth/profile.html", form=form), 422
+            return render_template("auth/profile.html", form=form, **_profile_page(user)), 422
         users.update_user(
             user,
             user,
             name=form.name.data,
             locale=form.locale.data,
+            timezone=form.timezone.data,
             password=form.new_password.data or None,
         )
         if form.new_password.data:  # every session ended, this one too: sign this one in again
@@ -104,7 +105,13 @@ def profile():
             login_user(user)
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form), 422 if form.errors else 200
+    status = 422 if form.errors else 200
+    return render_template("auth/profile.html", form=form, **_profile_page(user)), status
+
+
+def _profile_page(user: User) -> dict:
+    """What the domains above add to one's own profile (the calendar feed)."""
+    return {"sections": signals.page_sections(signals.profile_page_sections, user, viewer=user)}
 
 
 @bp.get("/admin/users")

@@ -9,7 +9,7 @@ what is missing. The bench's much larger book is seeded by bench/seed.py.
 import click
 from flask.cli import with_appcontext
 
-from app.demo import accounts, escalations, sponsorship, users
+from app.demo import accounts, escalations, sponsorship, touchpoints, users
 from app.extensions import db
 
 
@@ -21,6 +21,7 @@ def seed_demo_command():
     new_accounts = accounts.seed(people)
     new_escalations = escalations.seed(people)
     sponsorship.seed(people)
+    touchpoints.seed(people)
     db.session.commit()
     click.echo(
         f"demo data: {len(people)} users, {new_accounts} new accounts, {new_escalations} new "

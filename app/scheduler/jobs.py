@@ -57,11 +57,34 @@ def eligibility_review(now: datetime) -> dict:
     return outcome
 
 
+def touchpoint_cadence(now: datetime) -> dict:
+    """Daily: plan the next 90 days of touchpoints of every active sponsorship's cadence;
+    remove the untouched future ones of sponsorships that ended."""
+    from app.extensions import db
+    from app.touchpoints.cadence import run
+
+    outcome = run(now, local_today(now))
+    db.session.commit()
+    return outcome
+
+
+def touchpoint_reminders(now: datetime) -> dict:
+    """Remind of touchpoints 3 days and 1 day ahead, and of overdue next steps."""
+    from app.extensions import db
+    from app.touchpoints.reminders import send_reminders
+
+    outcome = send_reminders(now)
+    db.session.commit()
+    return outcome
+
+
 JOBS: dict[str, Job] = {
     "sla_sweep": Job("SCHEDULER_SLA_SWEEP_SECONDS", sla_sweep),
     "outbox": Job("SCHEDULER_OUTBOX_SECONDS", outbox),
     "handoff_check": Job("SCHEDULER_HANDOFF_SECONDS", handoff_check),
     "eligibility_review": Job("SCHEDULER_ELIGIBILITY_SECONDS", eligibility_review),
+    "touchpoint_cadence": Job("SCHEDULER_CADENCE_SECONDS", touchpoint_cadence),
+    "touchpoint_reminders": Job("SCHEDULER_REMINDER_SECONDS", touchpoint_reminders),
 }
 
 

@@ -6,6 +6,8 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.accounts.labels import TIER_LABELS
+from app.accounts.models import Tier
 from app.audit.services import history_for
 from app.auth.models import Role
 from app.auth.permissions import admin_changes, roles_required
@@ -25,7 +27,12 @@ def _as_shown(settings) -> SimpleNamespace:
     """The saved settings as the form shows them: filled in on GET, compared in a conflict."""
     shown = {n: getattr(settings, n) for n in services.PROGRAM_FIELDS if n != "cadence_by_tier"}
     shown.update({name: "\n".join(shown[name]) for name in LINE_FIELDS})
-    shown.update({f"cadence_{t}": settings.cadence_by_tier.get(t, "") for t in TIERS})
+    for tier in TIERS:
+        cadence = (settings.cadence_by_tier or {}).get(tier)
+        cadence = cadence if isinstance(cadence, dict) else {}
+        for key in services.CADENCE_KEYS:
+            months = cadence.get(key)
+            shown[f"cadence_{tier}_{key}"] = months if isinstance(months, int) and months else None
     return SimpleNamespace(version=settings.version, **shown)
 
 
@@ -35,7 +42,14 @@ def _program_values(form: ProgramForm) -> dict:
         "purpose": form.purpose.data,
         **{name: form.lines(name) for name in LINE_FIELDS},
         "default_term_months": form.default_term_months.data,
-        "cadence_by_tier": {t: getattr(form, f"cadence_{t}").data or "" for t in TIERS},
+        "cadence_by_tier": {
+            tier: services.clean_cadence(
+                {key: getattr(form, f"cadence_{tier}_{key}").data for key in services.CADENCE_KEYS}
+            )
+            for tier in TIERS
+        },
+        "coverage_strong_days": form.coverage_strong_days.data,
+        "coverage_fading_days": form.coverage_fading_days.data,
         "max_active_per_executive": form.max_active_per_executive.data,
         "auto_nominate": form.auto_nominate.data,
         "entry_combination": form.entry_combination.data,
@@ -51,6 +65,7 @@ def _context(criterion_form) -> dict:
         settings=services.program(),
         confirm=ConfirmForm(),
         history=history_for("program", 1),
+        cadence_tiers=[(tier, TIER_LABELS[Tier(tier)]) for tier in TIERS],
     )
 
 

@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -18,6 +19,7 @@ from app.accounts.labels import TIER_LABELS
 from app.formatting import CURRENCIES, to_minor_units
 from app.forms import choices, parse_amount
 from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_ngettext
 from app.sponsorship.labels import (
     CRITERION_KIND_LABELS,
     ENTRY_KINDS,
@@ -26,6 +28,7 @@ from app.sponsorship.labels import (
     OBJECTIVE_STATUS_LABELS,
 )
 from app.sponsorship.models import CriterionKind
+from app.sponsorship.services import CADENCE_KEYS
 from app.validators import DateWithin
 from app.versioning import VersionedForm
 
@@ -103,6 +106,55 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def _months_field(label):
+    return IntegerField(label, validators=[Optional(), NumberRange(min=0, max=12)])
+
+
+def _call_months():
+    return _months_field(_l("Executive call every N months"))
+
+
+def _review_months():
+    return _months_field(_l("Business review every N months"))
+
+
+def describe_cadence(cadence: dict | None) -> list:
+    """A cadence as the pages say it: "Executive call every month", ... (empty: none)."""
+    texts = {
+        "executive_call": lambda n: lazy_ngettext(
+            "Executive call every month", "Executive call every %(num)d months", n
+        ),
+        "business_review": lambda n: lazy_ngettext(
+            "Business review every month", "Business review every %(num)d months", n
+        ),
+    }
+    return [
+        texts[key](int(cadence[key]))
+        for key in CADENCE_KEYS
+        if isinstance((cadence or {}).get(key), int) and cadence[key] > 0
+    ]
+
+
+class CadenceForm(VersionedForm):
+    """A sponsorship's own touchpoint cadence, or the program's default for its tier."""
+
+    follow = RadioField(
+        _l("Which cadence"),
+        choices=[("program", _l("Follow the program")), ("own", _l("Its own cadence"))],
+        default="program",
+        validators=[InputRequired(message=_l("Pick one."))],
+    )
+    executive_call = _call_months()
+    business_review = _review_months()
+    submit = SubmitField(_l("Save cadence"))
+
+    def cadence(self) -> dict | None:
+        """The cadence to store: None follows the program."""
+        if self.follow.data == "program":
+            return None
+        return {key: getattr(self, key).data or 0 for key in CADENCE_KEYS}
+
+
 COMBINATIONS = [("any", _l("Any rule is enough")), ("all", _l("Every rule must be met"))]
 
 
@@ -119,14 +171,21 @@ class ProgramForm(VersionedForm):
     default_term_months = IntegerField(
         _l("Default term (months)"), validators=[InputRequired(), NumberRange(min=1, max=60)]
     )
-    cadence_strategic = StringField(
-        _l("Touchpoint cadence: strategic"), validators=[Optional(), Length(max=40)]
+    # The touchpoint cadence of each tier (the page shows them as a grid, a row per tier).
+    cadence_strategic_executive_call = _call_months()
+    cadence_strategic_business_review = _review_months()
+    cadence_enterprise_executive_call = _call_months()
+    cadence_enterprise_business_review = _review_months()
+    cadence_growth_executive_call = _call_months()
+    cadence_growth_business_review = _review_months()
+    coverage_strong_days = IntegerField(
+        _l("Relationship strong when met within (days)"),
+        validators=[InputRequired(), NumberRange(min=1, max=3650)],
     )
-    cadence_enterprise = StringField(
-        _l("Touchpoint cadence: enterprise"), validators=[Optional(), Length(max=40)]
-    )
-    cadence_growth = StringField(
-        _l("Touchpoint cadence: growth"), validators=[Optional(), Length(max=40)]
+    coverage_fading_days = IntegerField(
+        _l("Relationship fading when met within (days)"),
+        validators=[InputRequired(), NumberRange(min=1, max=3650)],
+        description=_l("More days than “strong”; met longer ago than this, it is cold."),
     )
     required_modules = TextAreaField(
         _l("Required training modules"), validators=[Optional()], description=_l("One per line.")
@@ -144,6 +203,19 @@ class ProgramForm(VersionedForm):
 
     def lines(self, name: str) -> list[str]:
         return _lines(getattr(self, name).data)
+
+    def cadence_fields(self, tier: str) -> list:
+        return [getattr(self, f"cadence_{tier}_{key}") for key in CADENCE_KEYS]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        strong, fading = self.coverage_strong_days.data, self.coverage_fading_days.data
+        if ok and strong >= fading:
+            self.coverage_fading_days.errors.append(
+                _l("Must be more days than “strong” (%(days)d).", days=strong)
+            )
+            return False
+        return ok
 
 
 class CriterionForm(FlaskForm):

@@ -16,12 +16,13 @@ from app.auth.permissions import can_name_sponsor
 from app.auth.services import active_users
 from app.escalations.models import OPEN_STATUSES, Escalation
 from app.extensions import db
+from app.formatting import local_today
 from app.i18n import lazy_gettext as _l
 from app.i18n import with_params
-from app.models import DomainError
+from app.models import DomainError, utcnow
 from app.notifications import messages as notification_messages
 from app.notifications.services import notify
-from app.signals import FollowUp
+from app.signals import FollowUp, cadence_changed
 from app.sponsorship.labels import ENTRY_KINDS
 from app.sponsorship.models import (
     IN_PROGRAM,
@@ -56,6 +57,8 @@ PROGRAM_FIELDS = (
     "success_metrics",
     "default_term_months",
     "cadence_by_tier",
+    "coverage_strong_days",
+    "coverage_fading_days",
     "required_modules",
     "max_active_per_executive",
     "auto_nominate",
@@ -531,14 +534,52 @@ def run_review(now: datetime, today: date, actor=None) -> dict:
     return {"candidates": len(candidates), "moved": moved}
 
 
-def save_program(actor, settings: ProgramSettings, values: dict) -> None:
-    """An admin's change to the program's settings (audited)."""
+def save_program(
+    actor, settings: ProgramSettings, values: dict, now: datetime | None = None
+) -> None:
+    """An admin's change to the program's settings (audited). A change of the tier cadences
+    moves the future touchpoints they generated (signal `cadence_changed`)."""
     for name, value in values.items():
         setattr(settings, name, value)
     changes = audit.pending_changes(settings, PROGRAM_FIELDS)
     if changes:
         audit.record(actor, "program", 1, "update", changes=changes, summary="program settings")
     db.session.flush()
+    if "cadence_by_tier" in changes:
+        now = now or utcnow()
+        cadence_changed.send(settings, actor=actor, today=local_today(now), now=now)
+
+
+# Touchpoint kinds a cadence generates (app/touchpoints/models.CADENCE_KINDS), in form order.
+CADENCE_KEYS = ("executive_call", "business_review")
+
+
+def clean_cadence(cadence: dict | None) -> dict[str, int] | None:
+    """A cadence as stored: {kind: months} with the kinds that have a number of months above
+    0; None stays None (follow the program)."""
+    if cadence is None:
+        return None
+    return {key: int(cadence[key]) for key in CADENCE_KEYS if (cadence.get(key) or 0) > 0}
+
+
+def set_cadence(
+    actor, sponsorship: Sponsorship, cadence: dict | None, *, now: datetime | None = None
+) -> bool:
+    """The sponsorship's own touchpoint cadence ({kind: months}), or None to follow the
+    program's default for the account's tier (audited); the untouched future touchpoints
+    move (signal `cadence_changed`). False when nothing changed."""
+    if not sponsorship.is_open:
+        raise NotAllowedNow(_l("This sponsorship has ended: its cadence no longer changes."))
+    cadence = clean_cadence(cadence)
+    if cadence == sponsorship.cadence:
+        return False
+    old = sponsorship.cadence
+    sponsorship.cadence = cadence
+    _audit(actor, sponsorship, "cadence", {"cadence": [old, cadence]})
+    db.session.flush()
+    now = now or utcnow()
+    cadence_changed.send(sponsorship, actor=actor, today=local_today(now), now=now)
+    return True
 
 
 def add_criterion(actor, kind: CriterionKind, params: dict) -> Criterion:

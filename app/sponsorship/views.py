@@ -1,6 +1,8 @@
 """Sponsorship pages: list, eligibility review, nomination, the sponsorship page and its
 actions, program results, executives' training."""
 
+from types import SimpleNamespace
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -27,6 +29,7 @@ from app.sponsorship import bp, queries, results, services
 from app.sponsorship.criteria import describe
 from app.sponsorship.forms import (
     ApproveForm,
+    CadenceForm,
     DeclineForm,
     ExitForm,
     NominationForm,
@@ -34,6 +37,7 @@ from app.sponsorship.forms import (
     ObjectiveStatusForm,
     ReassignForm,
     TrainingForm,
+    describe_cadence,
 )
 from app.sponsorship.labels import SPONSORSHIP_STATUS_LABELS
 from app.sponsorship.models import (
@@ -45,6 +49,7 @@ from app.sponsorship.models import (
     SponsorshipStatus,
     SponsorshipTask,
 )
+from app.versioning import conflict_page
 
 
 def _sponsor_choices(form) -> None:
@@ -92,6 +97,7 @@ def index():
 def eligibility():
     page_no = max(1, request.args.get("page", 1, type=int))
     candidates = queries.entry_candidates(page_no, today=local_today(), now=utcnow())
+    exit_review = queries.in_exit_review()
     return render_template(
         "sponsorship/eligibility.html",
         reasons={m.account_id: _nomination_reason(m) for m in candidates.matches},
@@ -99,7 +105,8 @@ def eligibility():
         total=candidates.total,
         accounts=candidates.accounts,
         page_no=page_no,
-        exit_review=queries.in_exit_review(),
+        exit_review=exit_review,
+        flags=signals.flags(signals.sponsorship_flags.send(exit_review, today=local_today())),
         describe=describe,
         confirm=ConfirmForm(),
         can_nominate=lambda a: can_nominate(current_user, a),
@@ -177,6 +184,8 @@ def _context(sponsorship: Sponsorship, **forms) -> dict:
         exit_form=forms.pop("exit_form", None) or ExitForm(exit_on=local_today()),
         reassign_form=reassign,
         objective_form=forms.pop("objective_form", None) or ObjectiveForm(),
+        cadence_form=forms.pop("cadence_form", None) or _cadence_form(sponsorship),
+        cadence=_cadence_summary(sponsorship),
         status_form=ObjectiveStatusForm(),
         confirm=ConfirmForm(),
         history=history_for("sponsorship", sponsorship.id),
@@ -186,6 +195,33 @@ def _context(sponsorship: Sponsorship, **forms) -> dict:
     )
     context.update(forms)
     return context
+
+
+def _cadence_shown(sponsorship: Sponsorship) -> SimpleNamespace:
+    """The saved cadence as the cadence form shows it."""
+    own = sponsorship.cadence
+    return SimpleNamespace(
+        version=sponsorship.version,
+        follow="program" if own is None else "own",
+        **{key: (own or {}).get(key) or None for key in services.CADENCE_KEYS},
+    )
+
+
+def _cadence_form(sponsorship: Sponsorship) -> CadenceForm:
+    return CadenceForm(formdata=None, obj=_cadence_shown(sponsorship))
+
+
+def _cadence_summary(sponsorship: Sponsorship) -> dict:
+    """What the page says of the cadence: the one in force, the program's for the tier."""
+    tier = sponsorship.account.tier
+    default = (services.program().cadence_by_tier or {}).get(tier.value)
+    own = sponsorship.cadence
+    return {
+        "own": own is not None,
+        "in_force": describe_cadence(default if own is None else own),
+        "program": describe_cadence(default),
+        "tier": tier,
+    }
 
 
 def _failed(sponsorship, name: str, form):
@@ -295,6 +331,30 @@ def reassign(sponsorship_id: int):
             flash(_("Sponsor changed."), "success")
             return _back(sponsorship)
     return _failed(sponsorship, "reassign_form", form)
+
+
+@bp.post("/<int:sponsorship_id>/cadence")
+@login_required
+def set_cadence(sponsorship_id: int):
+    sponsorship = _load(sponsorship_id)
+    require(can_plan_sponsorship(current_user, sponsorship))
+    form = CadenceForm()
+    if form.validate_on_submit():
+        if form.is_stale(sponsorship):
+            context = _context(sponsorship, cadence_form=form)
+            return conflict_page(
+                "sponsorship/show.html", form, _cadence_shown(sponsorship), **context
+            )
+        try:
+            changed = services.set_cadence(current_user, sponsorship, form.cadence())
+        except DomainError as error:
+            form.follow.errors.append(str(error))
+        else:
+            db.session.commit()
+            if changed:
+                flash(_("Touchpoint cadence saved; the planned touchpoints follow it."), "success")
+            return redirect(url_for("sponsorship.show", sponsorship_id=sponsorship.id) + "#cadence")
+    return _failed(sponsorship, "cadence_form", form)
 
 
 @bp.post("/<int:sponsorship_id>/tasks/<int:task_id>")

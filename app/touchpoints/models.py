@@ -116,6 +116,7 @@ class Touchpoint(TimestampMixin, db.Model):
     sponsorship = relationship("Sponsorship")
     completed_by = relationship("User", foreign_keys=[completed_by_id])
     created_by = relationship("User", foreign_keys=[created_by_id])
+    successor_of = relationship("Contact", foreign_keys=[successor_of_id])
     executives = relationship(
         "User", secondary=touchpoint_executives, order_by="User.name", lazy="selectin"
     )

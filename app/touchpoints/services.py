@@ -251,7 +251,37 @@ def complete(actor, touchpoint: Touchpoint, outcome: str, steps: list[NextStep])
         actor, ENTITY, touchpoint.id, "complete", changes=changes, account_id=touchpoint.account_id
     )
     _timeline(touchpoint, "touchpoint_completed", actor, steps=len(steps))
+    # Meeting the successor of the customer's sponsor who left ends the "sponsor change".
+    sponsorship = touchpoint.sponsorship
+    if touchpoint.successor_of_id is not None and sponsorship is not None:
+        if sponsorship.sponsor_change_contact_id == touchpoint.successor_of_id:
+            clear_sponsor_change(actor, sponsorship)
     return touchpoint
+
+
+def clear_sponsor_change(actor, sponsorship: Sponsorship) -> None:
+    """The sponsorship's "sponsor change" flag is over (successor met, or the contact is still
+    there after all): cleared, audited on the sponsorship."""
+    if sponsorship.sponsor_change_on is None and sponsorship.sponsor_change_contact_id is None:
+        return
+    contact, since = sponsorship.sponsor_change_contact, sponsorship.sponsor_change_on
+    changes = {
+        "sponsor_change_on": [since.isoformat() if since else None, None],
+        "sponsor_change_contact": [contact.name if contact else None, None],
+    }
+    sponsorship.sponsor_change_on = None
+    sponsorship.sponsor_change_contact = None
+    sponsorship.sponsor_change_contact_id = None
+    audit.record(
+        actor,
+        "sponsorship",
+        sponsorship.id,
+        "sponsor_change_end",
+        changes=changes,
+        account_id=sponsorship.account_id,
+        summary=contact.name if contact else "",
+    )
+    db.session.flush()
 
 
 def cancel(actor, touchpoint: Touchpoint, reason: str) -> Touchpoint:

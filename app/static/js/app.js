@@ -22,3 +22,37 @@ document.addEventListener("change", function (event) {
   form.querySelector("textarea[name=summary]").value =
     body.split("{title}").join(form.getAttribute("data-title") || "");
 });
+
+// Calendar month grid: the arrow keys move between days (Home/End: the week's ends). Without
+// script every touchpoint is still a link in reading order.
+document.addEventListener("keydown", function (event) {
+  var steps = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+  var cell = event.target.closest && event.target.closest("table[data-calendar] td");
+  if (!cell || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  var row = cell.parentElement;
+  var rows = Array.prototype.slice.call(row.parentElement.rows);
+  var r = rows.indexOf(row);
+  var c = cell.cellIndex;
+  if (steps[event.key]) {
+    r += steps[event.key][0];
+    c += steps[event.key][1];
+    if (c < 0 && r > 0) { r -= 1; c = 6; }
+    if (c > 6 && r < rows.length - 1) { r += 1; c = 0; }
+  } else if (event.key === "Home") {
+    c = 0;
+  } else if (event.key === "End") {
+    c = 6;
+  } else {
+    return;
+  }
+  var target = rows[r] && rows[r].cells[c];
+  if (!target) return;
+  event.preventDefault();
+  var link = target.querySelector("a");
+  if (link) {
+    link.focus();
+  } else {
+    target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
+});
