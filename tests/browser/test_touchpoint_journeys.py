@@ -137,7 +137,7 @@ def day(value: date) -> str:
 
 def downloaded(page, link_name, folder):
     """Click the link, wait for the download, keep it in `folder`; (path, suggested name)."""
-    with page.expect_download() as info:
+    with page.expect_download(timeout=30_000) as info:  # a PDF takes WeasyPrint a moment
         page.get_by_role("link", name=link_name, exact=True).click()
     download = info.value
     path = folder / f"{len(list(folder.iterdir()))}-{download.suggested_filename}"
@@ -343,6 +343,7 @@ def test_an_executive_reads_the_prep_brief_before_a_call(
     page.get_by_role("link", name="Steering call", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Steering call")
     page.get_by_role("link", name="Prep brief").click()
+    page.set_viewport_size({"width": 390, "height": 844})  # read on the phone, on the way
 
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Prep brief: {ACCOUNT_JA}")
     today = section(page, "The account today")
@@ -365,6 +366,8 @@ def test_an_executive_reads_the_prep_brief_before_a_call(
     expect(person).to_contain_text("Executive")
     expect(person).to_contain_text(f"Last met {day(last_met.date())}")
     expect(attending).to_contain_text("Our attendees: Kenji Exec")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    snapshot(page, "touchpoints-prep-390.png")
 
 
 # 3 ---------------------------------------------------------------------------------------
