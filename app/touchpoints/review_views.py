@@ -157,35 +157,9 @@ def account_brief(account_id: int):
     account_review = review.account_review(account, local_today(now), now)
     sponsorship = account_review.sponsorship
     executive = sponsorship.sponsor if sponsorship and sponsorship.sponsor else current_user
-    figures = briefs.snapshot([account_review])
-    previous = briefs.previous_brief(BriefKind.ACCOUNT, executive.id, account.id)
-    html = render_template(
-        "review/account.html",
-        r=account_review,
-        timeline=review.recent_timeline(account.id),
-        form=None,
-        pdf=True,
-        prep=False,
-        executive=executive,
-        changes=briefs.changes_since(BriefKind.ACCOUNT, previous, figures),
-        generated_at=now,
-    )
-    rendered = pdf.render(html)
-    briefs.record(
-        current_user,
-        BriefKind.ACCOUNT,
-        executive_id=executive.id,
-        account=account,
-        pages=rendered.pages,
-        size_bytes=len(rendered.data),
-        figures=figures,
-        now=now,
-        summary=account.name,
-    )
-    db.session.commit()
-    day = local_today(now).isoformat()
-    return pdf.pdf_response(
-        rendered, f"{account.name} {day}.pdf", f"account-brief-{account.id}-{day}.pdf"
+    context = dict(r=account_review, timeline=review.recent_timeline(account.id), form=None)
+    return _brief(
+        BriefKind.ACCOUNT, "review/account.html", context, [account_review], executive, account, now
     )
 
 
@@ -196,34 +170,44 @@ def portfolio_brief(user_id: int):
     executive = _executive(user_id)
     now = utcnow()
     reviews = review.portfolio(executive, local_today(now), now)
+    context = dict(reviews=reviews, names={r.account.id: r.account.name for r in reviews})
+    return _brief(
+        BriefKind.PORTFOLIO, "review/portfolio.html", context, reviews, executive, None, now
+    )
+
+
+def _brief(kind: BriefKind, template: str, context: dict, reviews, executive, account, now):
+    """Render a brief to PDF with what changed since the previous one, record it, send it."""
     figures = briefs.snapshot(reviews)
-    previous = briefs.previous_brief(BriefKind.PORTFOLIO, executive.id, None)
+    previous = briefs.previous_brief(kind, executive.id, account.id if account else None)
     html = render_template(
-        "review/portfolio.html",
+        template,
+        **context,
         executive=executive,
-        reviews=reviews,
         pdf=True,
         prep=False,
-        changes=briefs.changes_since(BriefKind.PORTFOLIO, previous, figures),
-        names={r.account.id: r.account.name for r in reviews},
+        changes=briefs.changes_since(kind, previous, figures),
         generated_at=now,
     )
     rendered = pdf.render(html)
     briefs.record(
         current_user,
-        BriefKind.PORTFOLIO,
+        kind,
         executive_id=executive.id,
-        account=None,
+        account=account,
         pages=rendered.pages,
         size_bytes=len(rendered.data),
         figures=figures,
         now=now,
-        summary=executive.email,
+        summary=account.name if account else executive.email,
     )
     db.session.commit()
     day = local_today(now).isoformat()
+    subject = account or executive
     return pdf.pdf_response(
-        rendered, f"{executive.name} {day}.pdf", f"portfolio-brief-{executive.id}-{day}.pdf"
+        rendered,
+        f"{subject.name} {day}.pdf",
+        f"{kind.value}-brief-{subject.id}-{day}.pdf",
     )
 
 
