@@ -288,7 +288,10 @@ def test_a_csm_schedules_a_touchpoint_adds_it_to_a_calendar_and_records_its_outc
     # The step is on the executive's list; he reads the time in his own zone.
     boss = new_page()
     sign_in(boss, executive)
-    main_nav(boss, "My next steps")
+    main_nav(boss, "Touchpoints")
+    mine = boss.get_by_role("link", name=re.compile(r"^My next steps"))
+    expect(mine).to_have_text(re.compile(r"^My next steps\s*1$"))  # one open, says the badge
+    mine.click()
     expect(boss.get_by_role("heading", level=1)).to_have_text(re.compile(r"^My next steps\s*1$"))
     item = boss.get_by_role("listitem").filter(has_text="Send the revised price proposal")
     expect(item).to_contain_text(f"due {day(due)}")
