@@ -6,7 +6,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, SubmitField
+from wtforms import FieldList, SelectMultipleField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.formatting import minor_units_exponent
@@ -17,6 +17,19 @@ class ConfirmForm(FlaskForm):
     """A button-only POST: the CSRF token is all it carries."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class RowList(FieldList):
+    """A FieldList whose row numbers are ASCII digits only: WTForms takes any key whose index
+    passes `str.isdigit()` ("²" does) and then fails on `int()` with a server error."""
+
+    def _extract_indices(self, prefix, formdata):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) < 10:
+                    yield int(index)
 
 
 class MultiCheckboxField(SelectMultipleField):

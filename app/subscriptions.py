@@ -14,11 +14,14 @@ from app.sponsorship import services as sponsorship
 from app.sponsorship import views as sponsorship_pages
 from app.touchpoints import cadence, coverage, departures
 from app.touchpoints import calendar_views as calendar_pages
+from app.touchpoints import services as touchpoint_services
 from app.touchpoints import views as touchpoint_pages
 
 SUBSCRIPTIONS = (
     # An account with escalations is kept: escalations refuse its deletion.
     (signals.account_deleting, escalations.refuse_deleting_account_with_escalations),
+    # An account with touchpoints is kept too: they are the relationship's history.
+    (signals.account_deleting, touchpoint_services.refuse_deleting_account_with_touchpoints),
     # An executive escalation on an unsponsored account nominates it (program setting).
     (signals.escalation_became_executive, sponsorship.auto_nominate),
     # The account's executive sponsor hears about its escalations.

@@ -98,8 +98,22 @@ def run_migrations_online():
             )
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # The app turns foreign keys on for every SQLite connection; batch mode rebuilds a
+            # table by dropping it, which would fire ON DELETE CASCADE / SET NULL on the rows
+            # that reference it. Off for the migration (outside its transaction: SQLite ignores
+            # the pragma inside one), checked afterwards.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"foreign keys broken by the migration: {broken[:10]}")
 
 
 if context.is_offline_mode():

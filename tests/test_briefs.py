@@ -95,9 +95,9 @@ def test_portfolio_brief_has_every_account_and_what_changed(
     app, japanese_book, make_user, tmp_path
 ):
     executive = japanese_book["executive"]
-    admin = signed_in(app, make_user("admin"))
+    own = signed_in(app, executive)
     url = f"/review/{executive}/portfolio.pdf"
-    response = admin.get(url)
+    response = own.get(url)
     assert response.status_code == 200
     text = pdf_text(response.data, tmp_path)
     assert JAPANESE_NAME in text and "Globex Ltd" in text and "解約の申し入れ" in text
@@ -106,8 +106,8 @@ def test_portfolio_brief_has_every_account_and_what_changed(
     with app.app_context():
         db.session.get(Account, japanese_book["other"]).health_score = 55
         db.session.commit()
-    second = pdf_text(admin.get(url).data, tmp_path)
-    assert "Health 80 → 55" in second
+    second = pdf_text(own.get(url).data, tmp_path)
+    assert "ヘルス 80 → 55" in second  # in the executive's language
     with app.app_context():
         briefs = db.session.scalars(sa.select(Brief).order_by(Brief.id)).all()
         assert [(b.kind, b.executive_id, b.account_id) for b in briefs] == [
@@ -117,6 +117,7 @@ def test_portfolio_brief_has_every_account_and_what_changed(
             str(japanese_book["account"]),
             str(japanese_book["other"]),
         }
+    admin = signed_in(app, make_user("admin"))
     history = admin.get(f"/review/{executive}/briefs").get_data(as_text=True)
     assert history.count("Portfolio brief") >= 2
 
@@ -176,3 +177,22 @@ def test_a_template_cannot_make_the_pdf_load_other_files(app, tmp_path):
         ["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True
     ).stdout
     assert len(images.strip().splitlines()) == 2  # the header lines only: no image loaded
+
+
+def test_changes_are_counted_from_the_executives_own_last_brief(
+    app, make_user, sponsor_account, tmp_path
+):
+    """A brief an admin downloaded is not one the executive read: the executive's next brief
+    still shows what changed since their own last one."""
+    executive = make_user("executive")
+    account_id, _s = sponsor_account(executive, name="Initech", health_score=62)
+    mine = signed_in(app, executive)
+    mine.get(f"/review/accounts/{account_id}/brief.pdf")
+    with app.app_context():
+        db.session.get(Account, account_id).health_score = 48
+        db.session.commit()
+    admin = signed_in(app, make_user("admin"))
+    seen_by_admin = pdf_text(admin.get(f"/review/accounts/{account_id}/brief.pdf").data, tmp_path)
+    assert "Health 62 → 48" in seen_by_admin
+    again = pdf_text(mine.get(f"/review/accounts/{account_id}/brief.pdf").data, tmp_path)
+    assert "Health 62 → 48" in again

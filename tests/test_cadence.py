@@ -589,3 +589,20 @@ def test_the_account_s_csm_sets_a_cadence_and_a_stale_form_saves_nothing(
     with app.app_context():
         saved = db.session.get(Sponsorship, sponsorship_id).cadence
         assert saved == {"executive_call": 2, "business_review": 6}
+
+
+def test_a_rescheduled_touchpoint_is_reminded_again_for_its_new_time(app, people, make_account):
+    account = make_account(csm_owner_id=people["csm"])
+    touchpoint_id = planned(app, account, NOW + timedelta(hours=20), [people["executive"]])
+    assert reminders(app, NOW)["touchpoints_1d"] == 1
+    with app.test_request_context():
+        touchpoint = db.session.get(Touchpoint, touchpoint_id)
+        services.update(
+            db.session.get(User, people["csm"]),
+            touchpoint,
+            {"starts_at": NOW + timedelta(days=7)},
+        )
+        db.session.commit()
+    assert reminders(app, NOW + timedelta(minutes=15))["notifications"] == 0
+    # Six days later the new time is a day away: reminded again.
+    assert reminders(app, NOW + timedelta(days=6, hours=1))["touchpoints_1d"] == 1

@@ -325,7 +325,7 @@ RIGHTS = {
     ("touchpoints.actions", "GET", ""): ("/touchpoints/actions", {ANON: 302, "*": 200}),
     ("touchpoints.actions", "GET", "other"): (
         "/touchpoints/actions?owner={other_user}",
-        only(MANAGERS, 200),
+        {ANON: 302, "*": 200},
     ),
     ("touchpoints.new", "GET", "own"): (
         "/touchpoints/new?account_id={own}",

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from app.accounts.models import ArrEntry, ContactRole, Departure, HealthScoreEntry
+from app.accounts.models import Account, ArrEntry, ContactRole, Departure, HealthScoreEntry
 from app.auth.models import User
 from app.escalations.models import Handoff, Level
 from app.extensions import db
@@ -277,6 +277,8 @@ def test_completing_needs_an_outcome_and_a_whole_next_step(app, client, people, 
             {"outcome": "Good call", "steps-0-owner_id": people["csm"], "steps-0-due_on": due},
             "Add at least one next step with its owner and due date.",
         ),
+        # A row number that is a digit to Python but not to int() (a superscript two).
+        ({"outcome": "Good call", "steps-²-text": "Send notes"}, None),
     ]
     for values, message in cases:
         response = post(client, url, **values)
@@ -335,7 +337,9 @@ def test_next_steps_land_on_the_owners_list_overdue_first_and_are_ticked(
     client.post("/logout", data={"csrf_token": csrf_token(client, "/profile")})
     login(client, app, people["other_csm"])
     assert post(client, f"/touchpoints/items/{item_id}/done", done="1").status_code == 403
-    assert client.get(f"/touchpoints/actions?owner={people['ae']}").status_code == 403
+    # Everyone reads everything: another person's list too, without the tick forms.
+    other = client.get(f"/touchpoints/actions?owner={people['ae']}").get_data(as_text=True)
+    assert "Next steps of Taro AE" in other and "Send the credit memo" in other
     client.post("/logout", data={"csrf_token": csrf_token(client, "/profile")})
     login(client, app, people["manager"])
     other = client.get(f"/touchpoints/actions?owner={people['ae']}").get_data(as_text=True)
@@ -570,3 +574,14 @@ def test_list_and_prep_pages_take_the_same_queries_however_many_rows(
     assert client.get(f"/touchpoints/{target}/prep").headers["X-SQL-Queries"] == few_prep
     assert client.get("/touchpoints/actions").headers["X-SQL-Queries"] == few_actions
     assert client.get(f"/touchpoints/{first}").headers["X-SQL-Queries"] == few_show
+
+
+def test_an_account_with_touchpoints_is_kept(app, client, people, account):
+    schedule(app, people["csm"], account)
+    login(client, app, people["admin"])
+    response = post(client, f"/accounts/{account}/delete")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "This account has touchpoints, so it cannot be deleted" in page
+    with app.app_context():
+        assert db.session.get(Account, account) is not None

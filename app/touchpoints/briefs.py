@@ -2,9 +2,10 @@
 showed (a snapshot per account), so that the next brief says what changed since the previous
 one of the same executive, and the history lists who generated which brief when.
 
-Which brief is "the previous one": for a portfolio brief, the executive's latest portfolio
-brief; for an account brief, the executive's latest brief that included that account (an
-account brief of it, or a portfolio brief whose snapshot holds it).
+Which brief is "the previous one": the latest the executive downloaded themself (briefs an
+admin or a CSM downloaded do not count: the executive never read them). For a portfolio brief,
+their latest portfolio brief; for an account brief, their latest brief that included that
+account (an account brief of it, or a portfolio brief whose snapshot holds it).
 """
 
 from dataclasses import dataclass, field
@@ -42,7 +43,9 @@ def snapshot(reviews) -> dict[str, dict]:
 
 def previous_brief(kind: BriefKind, executive_id: int, account_id: int | None) -> Brief | None:
     """The brief the new one is compared with (see the module's docstring), or None."""
-    stmt = sa.select(Brief).where(Brief.executive_id == executive_id)
+    stmt = sa.select(Brief).where(
+        Brief.executive_id == executive_id, Brief.generated_by_id == executive_id
+    )
     if kind is BriefKind.PORTFOLIO:
         stmt = stmt.where(Brief.kind == BriefKind.PORTFOLIO)
     else:

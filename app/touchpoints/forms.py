@@ -8,7 +8,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DateTimeLocalField,
-    FieldList,
     Form,
     FormField,
     IntegerField,
@@ -20,7 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.formatting import label
-from app.forms import MultiCheckboxField, choices
+from app.forms import MultiCheckboxField, RowList, choices
 from app.i18n import lazy_gettext as _l
 from app.models import utcnow
 from app.touchpoints.labels import TOUCHPOINT_KIND_LABELS
@@ -119,7 +118,7 @@ class CompleteForm(FlaskForm):
         validators=[InputRequired(message=_l("Write what came out of it.")), Length(max=20000)],
         render_kw={"rows": 6},
     )
-    steps = FieldList(FormField(NextStepForm), min_entries=STEP_ROWS, max_entries=MAX_STEPS)
+    steps = RowList(FormField(NextStepForm), min_entries=STEP_ROWS, max_entries=MAX_STEPS)
     submit = SubmitField(_l("Record outcome"))
 
     # A problem of the next steps as a whole (none given), shown above the rows.

@@ -24,7 +24,13 @@ PER_PAGE = 25
 SCOPES = ("mine", "accounts", "all")
 # "planned" is upcoming and overdue together; "overdue" the planned ones already begun.
 STATUSES = ("planned", "overdue", "completed", "cancelled", "missed", "all")
-LIST_OPTIONS = (joinedload(Touchpoint.account), joinedload(Touchpoint.sponsorship))
+# The name of a meeting with a successor shows the contact who left (templates/touchpoints/
+# _badges.html tp_name): loaded with the list, one query only when there are such meetings.
+LIST_OPTIONS = (
+    joinedload(Touchpoint.account),
+    joinedload(Touchpoint.sponsorship),
+    selectinload(Touchpoint.successor_of),
+)
 ITEM_OPTIONS = (
     joinedload(ActionItem.owner),
     joinedload(ActionItem.touchpoint).joinedload(Touchpoint.sponsorship),
@@ -129,7 +135,11 @@ def account_touchpoints(account_id: int, now: datetime, limit: int = 5) -> dict:
     base = (
         sa.select(Touchpoint)
         .where(Touchpoint.account_id == account_id)
-        .options(lazyload(Touchpoint.executives), lazyload(Touchpoint.contacts))
+        .options(
+            lazyload(Touchpoint.executives),
+            lazyload(Touchpoint.contacts),
+            selectinload(Touchpoint.successor_of),
+        )
     )
     planned = base.where(Touchpoint.status == TouchpointStatus.PLANNED)
     return dict(

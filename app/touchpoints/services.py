@@ -5,6 +5,8 @@ and flush; they never commit."""
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
+
 from app.accounts.models import Account, Contact
 from app.accounts.services import add_timeline
 from app.audit import services as audit
@@ -53,8 +55,8 @@ def can_schedule(user, account: Account) -> bool:
 
 
 def can_change(user, touchpoint: Touchpoint) -> bool:
-    """Admins; the CSM/AE who own the account; an executive who attends it or sponsors its
-    sponsorship ("their touchpoints")."""
+    """Admins; the CSM/AE who own the account; an executive who scheduled it, attends it or
+    sponsors its sponsorship ("their touchpoints")."""
     if user.has_role(Role.ADMIN):
         return True
     if user.has_role(Role.CSM, Role.AE) and touchpoint.account.is_owned_by(user):
@@ -62,8 +64,10 @@ def can_change(user, touchpoint: Touchpoint) -> bool:
     if not user.has_role(Role.EXECUTIVE):
         return False
     sponsorship = touchpoint.sponsorship
-    return any(e.id == user.id for e in touchpoint.executives) or (
-        sponsorship is not None and sponsorship.sponsor_id == user.id
+    return (
+        touchpoint.created_by_id == user.id
+        or any(e.id == user.id for e in touchpoint.executives)
+        or (sponsorship is not None and sponsorship.sponsor_id == user.id)
     )
 
 
@@ -216,6 +220,8 @@ def update(
         touchpoint.contacts = list(contacts)
     if touchpoint.cadence_key is not None:
         touchpoint.hand_edited = True
+    if "starts_at" in changes:  # the reminders are due again, for the new time
+        touchpoint.reminded_3d_at = touchpoint.reminded_1d_at = None
     touchpoint.sequence += 1
     audit.record(
         actor, ENTITY, touchpoint.id, "update", changes=changes, account_id=touchpoint.account_id
@@ -333,3 +339,17 @@ def finish_item(actor, item: ActionItem, done: bool = True) -> ActionItem:
         )
     db.session.flush()
     return item
+
+
+# Receivers (app/subscriptions.py) --------------------------------------------------------------
+
+
+def refuse_deleting_account_with_touchpoints(account: Account, **_) -> None:
+    """Touchpoints are the history of the relationship: their account is kept."""
+    if db.session.scalar(sa.select(Touchpoint.id).where(Touchpoint.account_id == account.id)):
+        raise DomainError(
+            _l(
+                "This account has touchpoints, so it cannot be deleted (they are the "
+                "relationship's history). Mark it churned instead."
+            )
+        )

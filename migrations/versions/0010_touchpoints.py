@@ -277,6 +277,20 @@ def upgrade():
 
 
 def downgrade():
+    # Cadences back to the text the earlier settings form showed ("1 month call, 3 month EBR").
+    settings = sa.table("program_settings", sa.column("id"), sa.column("cadence_by_tier", sa.JSON))
+    conn = op.get_bind()
+    for row_id, value in conn.execute(sa.select(settings.c.id, settings.c.cadence_by_tier)):
+        value = json.loads(value) if isinstance(value, str) else (value or {})
+        text = {
+            tier: ", ".join(
+                f"{months} month {'call' if kind == 'executive_call' else 'EBR'}"
+                for kind, months in (months_by_kind or {}).items()
+                if months
+            )
+            for tier, months_by_kind in value.items()
+        }
+        conn.execute(settings.update().where(settings.c.id == row_id).values(cadence_by_tier=text))
     with op.batch_alter_table("program_settings") as batch:
         batch.drop_column("coverage_fading_days")
         batch.drop_column("coverage_strong_days")
@@ -288,6 +302,7 @@ def downgrade():
         batch.drop_column("sponsor_change_on")
         batch.drop_column("cadence")
     with op.batch_alter_table("contacts") as batch:
+        batch.drop_constraint(op.f("ck_contacts_contact_departure"), type_="check")
         batch.drop_column("departed_on")
         batch.drop_column("departure")
     with op.batch_alter_table("users") as batch:
