@@ -43,6 +43,8 @@ YEARS = range(1900, 3000)  # months a person may page to; the rest fall back to 
 MONTH_LIMIT = 1500
 FEED_PAST = timedelta(days=60)
 FEED_AHEAD = timedelta(days=365)
+# At most this many events per fetch (the earliest first): a calendar application polls often.
+FEED_LIMIT = 2000
 # The feed address just issued, shown once on the next profile page and then forgotten.
 NEW_FEED_KEY = "calendar_feed_token"
 
@@ -205,7 +207,9 @@ def feed(token: str):
         abort(404)
     db.session.commit()  # when the feed was last used
     now = utcnow()
-    touchpoints = touchpoints_between(user, "mine", now - FEED_PAST, now + FEED_AHEAD)
+    touchpoints = touchpoints_between(
+        user, "mine", now - FEED_PAST, now + FEED_AHEAD, limit=FEED_LIMIT
+    )
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         calendar = ics.calendar_for(touchpoints, name=_("CRM touchpoints"))
         response = _calendar_response(ics.to_bytes(calendar))
