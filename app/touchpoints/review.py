@@ -18,7 +18,14 @@ from sqlalchemy.orm import joinedload, lazyload
 from app.accounts.models import Account, HealthScoreEntry, TimelineEvent
 from app.audit import services as audit
 from app.auth.models import Role, User, UserRole
-from app.escalations.models import OPEN_STATUSES, Escalation, Handoff, Level, Severity
+from app.escalations.models import (
+    OPEN_STATUSES,
+    Escalation,
+    Handoff,
+    Level,
+    Severity,
+    Status,
+)
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.i18n import lazy_ngettext
@@ -279,6 +286,12 @@ def _health_series(account_ids: list[int]) -> dict[int, list[int]]:
     return series
 
 
+# "Not closed" rather than "one of the open statuses": SQLite would otherwise walk the status
+# index over every open escalation of the book instead of the 40 accounts' own (64 ms vs 1 ms
+# on the bench book).
+NOT_OPEN = tuple(status for status in Status if status not in OPEN_STATUSES)
+
+
 def _open_escalations(account_ids: list[int]) -> dict[int, list[OpenEscalation]]:
     """Open escalations per account, executive first, then by severity and age."""
     asked = (
@@ -298,7 +311,7 @@ def _open_escalations(account_ids: list[int]) -> dict[int, list[OpenEscalation]]
         Escalation.level,
         Escalation.created_at,
         asked,
-    ).where(Escalation.account_id.in_(account_ids), Escalation.status.in_(OPEN_STATUSES))
+    ).where(Escalation.account_id.in_(account_ids), Escalation.status.not_in(NOT_OPEN))
     found: dict[int, list[OpenEscalation]] = {}
     for row in db.session.execute(stmt):
         found.setdefault(row[0], []).append(OpenEscalation(*row[1:]))
