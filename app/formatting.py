@@ -3,10 +3,11 @@
 import enum
 from decimal import Decimal
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.numbers import get_currency_precision
-from flask import Flask, g, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from flask_babel import (
     format_date,
     format_datetime,
@@ -233,3 +234,13 @@ def register(app: Flask) -> None:
         field_label=field_label,
         current_locale=lambda: str(get_locale() or "en"),
     )
+
+
+def zone_or_default(name: str | None) -> ZoneInfo:
+    """The named IANA zone (a user's), or the app's default when there is none or this system
+    does not know it: for work done outside a request (jobs, notices to other people)."""
+    default = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    try:
+        return ZoneInfo(name or default)
+    except (ValueError, KeyError, OSError):  # KeyError: ZoneInfoNotFoundError
+        return ZoneInfo(default)

@@ -24,10 +24,8 @@ left empty: pages show the kind's label in the reader's language.
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
@@ -35,7 +33,7 @@ from app.accounts.models import Account
 from app.audit import services as audit
 from app.auth.models import User
 from app.extensions import db
-from app.formatting import ACTION_LABELS
+from app.formatting import ACTION_LABELS, zone_or_default
 from app.i18n import lazy_gettext as _l
 from app.models import utcnow
 from app.sponsorship.models import IN_PROGRAM, ProgramSettings, Sponsorship, SponsorshipStatus
@@ -62,10 +60,6 @@ ACTION_LABELS.update({"cadence": _l("Cadence changed")})
 def _batches(items: list, size: int = BATCH):
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def app_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
 def months_by_kind(cadence: dict | None) -> dict[str, int]:
@@ -134,7 +128,7 @@ def cadence_status(
     settings = settings or program()
     in_program = {s.id: s.account_id for s in sponsorships if s.status in IN_PROGRAM}
     latest = last_completed_by_account(in_program.values()) if in_program else {}
-    zone = app_zone()
+    zone = zone_or_default(None)
     found = {}
     for sponsorship in sponsorships:
         last = latest.get(sponsorship.account_id)
@@ -231,19 +225,12 @@ def slots(started_on: date, months: int, first: date, last: date) -> list[date]:
     return found
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name) if name else app_zone()
-    except (ValueError, KeyError, OSError):  # a zone this system no longer knows
-        return app_zone()
-
-
 def _expected(plan: _Plan, settings, today: date, horizon_days: int, now: datetime) -> list:
     """(kind, slot, starts_at, zone name) of the touchpoints the cadence wants ahead of now."""
     cadence = _cadence_of(plan, settings)
     if not cadence:
         return []
-    zone = _zone(plan.sponsor_zone)
+    zone = zone_or_default(plan.sponsor_zone)
     wanted = []
     for kind, months in cadence.items():
         for slot in slots(plan.started_on, months, today, today + timedelta(days=horizon_days)):

@@ -5,15 +5,14 @@ successor is proposed a week ahead. Receivers of the accounts domain's signals (
 app/subscriptions.py): they run in the sender's transaction, flush, never commit."""
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app.accounts.models import Contact
 from app.audit import services as audit
 from app.extensions import db
-from app.formatting import ACTION_LABELS, FIELD_LABELS
+from app.formatting import ACTION_LABELS, FIELD_LABELS, zone_or_default
 from app.i18n import lazy_gettext as _l
 from app.i18n import with_params
 from app.notifications.services import notify
@@ -50,14 +49,6 @@ def _sponsorship_in_program(account_id: int) -> Sponsorship | None:
     )
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    default = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    try:
-        return ZoneInfo(name or default)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(default)
-
-
 def successor_meeting_start(now: datetime, zone: ZoneInfo) -> datetime:
     """A week from today at 10:00 in that zone, moved to Monday when it falls on a weekend."""
     day = now.astimezone(zone).date() + timedelta(days=SUCCESSOR_DAYS_AHEAD)
@@ -81,7 +72,7 @@ def _propose_successor_meeting(actor, sponsorship: Sponsorship, contact: Contact
     account = contact.account
     sponsor, csm = sponsorship.sponsor, account.csm_owner
     attendees = [u for u in (sponsor, csm) if u is not None and services.can_attend(u, account)]
-    zone = _zone(sponsor.timezone if sponsor is not None else None)
+    zone = zone_or_default(sponsor.timezone if sponsor is not None else None)
     services.schedule(
         actor,
         account,

@@ -13,17 +13,16 @@ which reads the same in every language.
 
 from collections import defaultdict
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.accounts.models import Account
 from app.extensions import db
-from app.formatting import local_today
+from app.formatting import local_today, zone_or_default
 from app.i18n import with_params
 from app.notifications.services import notify
-from app.touchpoints.cadence import BATCH, app_zone
+from app.touchpoints.cadence import BATCH
 from app.touchpoints.labels import TOUCHPOINT_KIND_LABELS
 from app.touchpoints.models import ActionItem, Touchpoint, TouchpointStatus
 from app.touchpoints.services import NOTICES
@@ -52,16 +51,9 @@ def _claim_touchpoints(column: str, start: datetime, end: datetime, now: datetim
     return _claim(touchpoints, column, condition, now)
 
 
-def _zone(user) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.timezone) if user.timezone else app_zone()
-    except (ValueError, KeyError, OSError):
-        return app_zone()
-
-
 def when_for(user, moment: datetime) -> str:
     """The moment in the user's time zone: '2025-03-14 10:00 Asia/Tokyo'."""
-    zone = _zone(user)
+    zone = zone_or_default(user.timezone)
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {zone.key}"
 
 
