@@ -71,6 +71,17 @@ class Config:
     # 3 days and 1 day ahead, and of overdue next steps.
     SCHEDULER_CADENCE_SECONDS = _env_int("SCHEDULER_CADENCE_SECONDS", 24 * 3600)
     SCHEDULER_REMINDER_SECONDS = _env_int("SCHEDULER_REMINDER_SECONDS", 15 * 60)
+    # Scheduled exports: the job looks for due schedules and retries this often; files go to
+    # EXPORT_FOLDER (one folder per schedule); a file up to EXPORT_ATTACH_MAX_BYTES is attached
+    # to the e-mail, a larger one is linked. A failed run is tried EXPORT_MAX_ATTEMPTS times in
+    # all, waiting EXPORT_RETRY_SECONDS, then twice that, and so on. A run whose process stopped
+    # saying it is alive for EXPORT_STALE_SECONDS is marked failed.
+    SCHEDULER_EXPORTS_SECONDS = _env_int("SCHEDULER_EXPORTS_SECONDS", 60)
+    EXPORT_FOLDER = os.environ.get("EXPORT_FOLDER", str(BASE_DIR / "instance" / "exports"))
+    EXPORT_ATTACH_MAX_BYTES = _env_int("EXPORT_ATTACH_MAX_BYTES", 5 * 1024 * 1024)
+    EXPORT_MAX_ATTEMPTS = _env_int("EXPORT_MAX_ATTEMPTS", 3)
+    EXPORT_RETRY_SECONDS = _env_int("EXPORT_RETRY_SECONDS", 300)
+    EXPORT_STALE_SECONDS = _env_int("EXPORT_STALE_SECONDS", 120)
     HANDOFF_ACK_MINUTES = _env_int("HANDOFF_ACK_MINUTES", 30)
     # Each job run holds a lease row this many seconds, renewed every ..._RENEW_SECONDS while
     # it runs: a scheduler killed mid-job blocks that job for at most the lease length.

@@ -12,7 +12,7 @@ from config import TestingConfig
 APP = Path(__file__).resolve().parent.parent / "app"
 TOP = 99
 # core (app/*.py) ← auth, audit, notifications ← accounts ← escalations ← sponsorship ←
-# touchpoints.
+# touchpoints ← exports.
 # A new package under app/ must be given its place here.
 ORDER = {
     "core": 0,
@@ -24,6 +24,7 @@ ORDER = {
     "escalations": 3,
     "sponsorship": 4,
     "touchpoints": 5,
+    "exports": 6,  # exports every list above it
     "scheduler": TOP,  # a runner: calls every domain's jobs
     "demo": TOP,  # demo data may use every domain
     "top": TOP,  # app/__init__.py (the factory), app/subscriptions.py (the wiring)

@@ -56,3 +56,7 @@ class OutboxEmail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # gave up after retries
     last_error: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+    # A file sent along (an export): read from disk when the e-mail is sent.
+    attachment_path: Mapped[str | None] = mapped_column(sa.String(500))
+    attachment_name: Mapped[str | None] = mapped_column(sa.String(200))
+    attachment_type: Mapped[str | None] = mapped_column(sa.String(100))
