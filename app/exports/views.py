@@ -1,0 +1,1 @@
+"""Export schedule pages (filled in by the views work)."""
