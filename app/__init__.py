@@ -103,6 +103,9 @@ def register_extensions(app: Flask) -> None:
 def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Readers and a writer at once: an export streaming rows does not block the progress it
+    # writes, nor the pages read meanwhile (the mode is kept in the database file).
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -225,8 +228,10 @@ def unread_notifications() -> int:
 def register_commands(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.demo import seed_demo_command
+    from app.exports.cli import exports_cli
     from app.scheduler.cli import scheduler_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(exports_cli)
     app.cli.add_command(seed_demo_command)  # demo data, above every domain (app/demo/)

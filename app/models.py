@@ -1,7 +1,9 @@
 """Shared model pieces: the declarative base with a naming convention, UTC time, enums."""
 
 import enum
-from datetime import UTC, datetime
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -18,6 +20,13 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def clock_from(now: datetime) -> Callable[[], datetime]:
+    """A clock that reads `now` at first and advances with the monotonic clock: work given an
+    explicit time (a job's, a test's) keeps its own time line as it goes on."""
+    started = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - started)
 
 
 class UTCDateTime(sa.types.TypeDecorator):

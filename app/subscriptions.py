@@ -10,6 +10,7 @@ replaces its entry in blinker (receivers are keyed by identity), so many apps in
 from app import signals
 from app.escalations import services as escalations
 from app.escalations import views as escalation_pages
+from app.exports import services as exports
 from app.sponsorship import services as sponsorship
 from app.sponsorship import views as sponsorship_pages
 from app.touchpoints import cadence, coverage, departures
@@ -28,6 +29,8 @@ SUBSCRIPTIONS = (
     (signals.escalation_stakeholders, sponsorship.escalation_sponsor),
     # A deactivated sponsor's sponsorships: admins told, the actor sent to reassign them.
     (signals.user_deactivated, sponsorship.after_user_deactivated),
+    # A deactivated user's export schedules (owned, or briefs of them) stop; admins told.
+    (signals.user_deactivated, exports.after_user_deactivated),
     # The customer's executive or economic buyer of a sponsored account left: sponsor change.
     (signals.contact_departed, departures.after_contact_departed),
     (signals.contact_returned, departures.after_contact_returned),

@@ -28,9 +28,13 @@ together and for the review.
 The executive review: an executive given 40 sponsored accounts (bench/review.py) has their
 review page loaded like the other pages, and their account and portfolio brief PDFs timed in a
 child process each (seconds, peak RSS).
-Last, the daily touchpoint cadence job over the sponsorships in the program, twice in one
+Then the daily touchpoint cadence job over the sponsorships in the program, twice in one
 rolled-back transaction (bench/cadence.py): seconds and touchpoints created; the second run must
 create none.
+Last, the scheduled exports (bench/exports.py), each in a child process: the escalation register
+as CSV (rows/s against a bare read of the same rows in the same run, and peak memory, also for a
+tenth of the rows: it must not grow), the account book as XLSX (constant-memory mode, peak
+memory) and the executive portfolio brief as a PDF export.
 
     .venv/bin/python bench/run.py [--accounts 50000] [--escalations 500000] [--duration 5]
                                   [--db sqlite|postgres|both] [--fresh]
@@ -68,6 +72,10 @@ import psycopg
 import requests
 from cadence import measure as measure_cadence  # bench/cadence.py, beside this script
 from cadence import report_lines as cadence_report
+from exports import CSV_ROWS_PER_SECOND as EXPORT_CSV_ROWS_PER_SECOND
+from exports import MAX_MB as EXPORT_MAX_MB
+from exports import measure as measure_exports  # bench/exports.py, beside this script
+from exports import report_lines as exports_report
 from psycopg import sql
 from review import ACCOUNTS as REVIEW_ACCOUNTS  # bench/review.py, beside this script
 from review import time_briefs as time_review_briefs
@@ -1070,6 +1078,8 @@ def bench_database(kind: str, args) -> dict:
     facts["cadence"] = measure_cadence(kind, env, BenchError)
     log(f"[{kind}] timing the account and portfolio briefs (PDF, each in a child process)")
     facts["briefs"] = time_briefs(kind, env, review_facts)
+    log(f"[{kind}] timing the scheduled exports (CSV, XLSX, PDF; each in a child process)")
+    facts["exports"] = measure_exports(kind, env, review_facts, BenchError)
     # The baseline is loaded first and again last: ratios use the mean of the two, and a large
     # gap between them means something else on the machine took CPU during the run.
     baseline = (results[0]["rps"] + results[-1]["rps"]) / 2
@@ -1234,10 +1244,13 @@ def print_report(kind: str, report: dict) -> None:
         log(line)
     for line in brief_lines(report["briefs"]):
         log(line)
+    for line in exports_report(report["exports"]):
+        log(line)
     targets = [row["target"] for row in report["pages"] if row["target"]]
     targets += [sweep[name]["target"] for name in ("minute", "scan") if sweep[name]["target"]]
     targets += [review[name]["target"] for name in ("both", "review") if review[name]["target"]]
     targets += [facts["target"] for facts in report["briefs"].values()]
+    targets += [facts["target"] for facts in report["exports"].values() if facts.get("target")]
     passed = sum(target == "PASS" for target in targets)
     log(f"targets: {passed} PASS, {len(targets) - passed} MISS")
 
@@ -1317,6 +1330,8 @@ def main(argv=None) -> int:
             "max_p95_ms": MAX_P95_MS,
             "max_sweep_seconds_postgres": MAX_SWEEP_SECONDS,
             "max_review_seconds_postgres": MAX_REVIEW_SECONDS,
+            "export_csv_min_rows_per_second": EXPORT_CSV_ROWS_PER_SECOND,
+            "export_max_peak_rss_mb": EXPORT_MAX_MB,
         },
         "databases": reports,
     }

@@ -62,8 +62,12 @@ def database_url():
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+def app(database_url, tmp_path_factory):
+    # Export files of any test go to a folder of the run's own, never into the checkout.
+    exports = tmp_path_factory.mktemp("exports")
+    app = create_app(
+        TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, EXPORT_FOLDER=str(exports)
+    )
     with app.app_context():
         upgrade()  # the schema comes only from the migrations
         with db.engine.connect() as conn:

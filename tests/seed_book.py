@@ -9,7 +9,7 @@ another with markup. `route_urls` turns the app's url_map into concrete URLs wit
 import csv
 import io
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
@@ -34,6 +34,16 @@ from app.escalations.models import (
     Severity,
     SlaPolicy,
     Status,
+)
+from app.exports import runner as export_runner
+from app.exports import services as exports
+from app.exports.models import (
+    CsvEncoding,
+    ExportFormat,
+    ExportKind,
+    Frequency,
+    RunStatus,
+    RunTrigger,
 )
 from app.extensions import db
 from app.models import utcnow
@@ -101,6 +111,83 @@ def _escalation(actor, account, text: Text, key: str, now: datetime, **values):
         tags=[text("tag one")[:40], text("tag two")[-40:]],
         now=now,
     )
+
+
+def _exports(text: Text, admin, executive, csm, now: datetime) -> dict[str, int]:
+    """Export schedules: the admin's weekly escalation register (to the folder and the CSM),
+    the executive's monthly portfolio brief, a disabled cron one; a run of the register that
+    succeeded (its file not kept: the download says so) and one that failed."""
+    common = dict(
+        encoding=CsvEncoding.UTF8_BOM,
+        filters={},
+        executive=None,
+        weekday=None,
+        month_day=None,
+        cron="",
+        run_time=time(9, 0),
+        timezone="Asia/Tokyo",
+        recipients=[],
+        keep_files=10,
+        enabled=True,
+    )
+    register = exports.create_schedule(
+        admin,
+        common
+        | dict(
+            name=text("export schedule name")[:120],
+            kind=ExportKind.ESCALATIONS,
+            file_format=ExportFormat.CSV,
+            filters={"view": "open", "severity": "high", "q": text("export search")[:100]},
+            frequency=Frequency.WEEKLY,
+            weekday=0,
+            recipients=[csm],
+        ),
+        now=now,
+    )
+    brief = exports.create_schedule(
+        executive,
+        common
+        | dict(
+            name=text("portfolio schedule name")[:120],
+            kind=ExportKind.PORTFOLIO,
+            file_format=ExportFormat.PDF,
+            executive=executive,
+            frequency=Frequency.MONTHLY,
+            month_day=31,
+            recipients=[executive],
+        ),
+        now=now,
+    )
+    cron = exports.create_schedule(
+        admin,
+        common
+        | dict(
+            name=text("cron schedule name")[:120],
+            kind=ExportKind.ACCOUNTS,
+            file_format=ExportFormat.XLSX,
+            frequency=Frequency.CRON,
+            cron="*/15 9-17 * * 1-5",
+            enabled=False,
+        ),
+        now=now,
+    )
+    succeeded = export_runner.start(register, trigger=RunTrigger.MANUAL, actor=admin)
+    succeeded.status, succeeded.finished_at, succeeded.rows = RunStatus.SUCCEEDED, now, 12
+    succeeded.file_name = f"escalations-seed-{succeeded.id}.csv"
+    succeeded.file_size, succeeded.sha256 = 2048, "ab" * 32
+    succeeded.replaced = {"①": 2}
+    failed = export_runner.start(
+        register, trigger=RunTrigger.SCHEDULED, due_at=now - timedelta(days=7)
+    )
+    failed.status, failed.finished_at, failed.attempts = RunStatus.FAILED, now, 3
+    failed.error = "OperationalError: database is locked"
+    return {
+        "schedule": register.id,
+        "portfolio_schedule": brief.id,
+        "cron_schedule": cron.id,
+        "run": succeeded.id,
+        "failed_run": failed.id,
+    }
 
 
 def seed_book(app, text: Text = plain) -> dict[str, int]:
@@ -357,6 +444,8 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
         feed_token = feeds.issue(executive)
         feeds.issue(admin)
 
+        export_ids = _exports(text, admin, executive, csm, now)
+
         # The sponsored account's economic buyer left: the sponsorship is flagged "sponsor
         # change" and a call to meet the successor is proposed.
         buyer = accounts.add_contact(
@@ -423,6 +512,7 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
             cancelled_touchpoint=cancelled.id,
             overdue_touchpoint=overdue.id,
             feed_token=feed_token,
+            **export_ids,
             action_item=completed.action_items[0].id,
             policy=db.session.scalars(sa.select(SlaPolicy.id).order_by(SlaPolicy.id)).first(),
             template=db.session.scalars(
@@ -461,6 +551,8 @@ ARGUMENTS = {
     ],
     "item_id": ["action_item"],
     "token": ["feed_token"],  # a calendar feed's (a string, not an id)
+    "schedule_id": ["schedule", "portfolio_schedule", "cron_schedule"],
+    "run_id": ["run", "failed_run"],
 }
 USER_ARGUMENTS = {
     "auth.edit_user": ["csm2", "executive"],

@@ -173,11 +173,14 @@ CHANGES_STATE = {
     "accounts.mark_departure",
     "accounts.undo_departure",
     "review.record",
+    "exports.run_now",
+    "exports.set_enabled",
 }
 EXTRA_PAGES = [
     "/escalations/new?account_id={account}",
     "/touchpoints/new?account_id={account}",
     "/touchpoints/actions?owner={csm}",
+    "/exports/new?kind=accounts&tier=strategic&owner=me",
 ]
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = [
@@ -189,6 +192,7 @@ GROUPS = [
     "notifications",
     "touchpoints",
     "review",
+    "exports",
 ]
 
 
@@ -707,6 +711,13 @@ def cheap_password_hashes(monkeypatch):
     cheap = partial(generate_password_hash, method="pbkdf2:sha256:1000")
     monkeypatch.setattr("app.auth.models.generate_password_hash", cheap)
     monkeypatch.setattr("app.auth.services._dummy_hash", lambda: cheap("not a password"))
+
+
+@pytest.fixture(autouse=True)
+def no_background_exports(monkeypatch):
+    """Run now's export is not run in a thread here: the request's own writes (the run row)
+    are what these tests look at, and a thread would write into the book as it is restored."""
+    monkeypatch.setattr("app.exports.runner.run_in_background", lambda run_id: None)
 
 
 @pytest.fixture

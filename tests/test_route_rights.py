@@ -34,6 +34,7 @@ MANAGERS = {"admin", "manager"}
 DECIDERS = {"admin", "executive"}
 WORKERS = CREATORS | MANAGERS
 TOUCHPOINT_WRITERS = CREATORS | {"executive"}
+EXPORT_OWNERS = {"admin", "executive", "manager"}
 
 # (endpoint, method, variant) -> url template and {who: status}; "*" is every signed-in role.
 # Variants "own"/"other" use an account the signed-in CSM/AE owns, or one they do not.
@@ -421,6 +422,73 @@ RIGHTS = {
         "/calendar/feed/unknown-token-of-nobody-at-all.ics",
         {ANON: 404, "*": 404},
     ),
+    # Exports: admins, executives and managers own schedules. A schedule is seen by its owner,
+    # the admins and its recipients (anyone else: 404, it is not told to exist), changed and
+    # run by its owner (while allowed to own) and the admins. "own": the signed-in user's (a
+    # CSM's or AE's own is one whose owner lost the role), "other": another admin's,
+    # "received": another admin's with the signed-in user among its recipients.
+    ("exports.index", "GET", ""): ("/exports/", {ANON: 302, "*": 200}),
+    ("exports.runs", "GET", ""): ("/exports/runs", {ANON: 302, "*": 200}),
+    ("exports.new", "GET", ""): ("/exports/new", only(EXPORT_OWNERS, 200)),
+    ("exports.new", "POST", ""): ("/exports/new", only(EXPORT_OWNERS, 422)),
+    ("exports.preview", "GET", ""): (
+        "/exports/preview?frequency=daily&run_time=07:00&timezone=UTC",
+        only(EXPORT_OWNERS, 200),
+    ),
+    ("exports.show", "GET", "own"): ("/exports/{own_schedule}", {ANON: 302, "*": 200}),
+    ("exports.show", "GET", "other"): ("/exports/{other_schedule}", only({"admin"}, 200, 404)),
+    ("exports.show", "GET", "received"): ("/exports/{received_schedule}", {ANON: 302, "*": 200}),
+    ("exports.edit", "GET", "own"): ("/exports/{own_schedule}/edit", only(EXPORT_OWNERS, 200)),
+    ("exports.edit", "GET", "other"): (
+        "/exports/{other_schedule}/edit",
+        only({"admin"}, 200, 404),
+    ),
+    ("exports.edit", "GET", "received"): (
+        "/exports/{received_schedule}/edit",
+        only({"admin"}, 200),
+    ),
+    ("exports.edit", "POST", "own"): ("/exports/{own_schedule}/edit", only(EXPORT_OWNERS, 422)),
+    ("exports.edit", "POST", "other"): (
+        "/exports/{other_schedule}/edit",
+        only({"admin"}, 422, 404),
+    ),
+    ("exports.run_now", "POST", "own"): ("/exports/{own_schedule}/run", only(EXPORT_OWNERS, 302)),
+    ("exports.run_now", "POST", "other"): (
+        "/exports/{other_schedule}/run",
+        only({"admin"}, 302, 404),
+    ),
+    ("exports.run_now", "POST", "received"): (
+        "/exports/{received_schedule}/run",
+        only({"admin"}, 302),
+    ),
+    ("exports.set_enabled", "POST", "own"): (
+        "/exports/{own_schedule}/enabled",
+        only(EXPORT_OWNERS, 302),
+    ),
+    ("exports.set_enabled", "POST", "other"): (
+        "/exports/{other_schedule}/enabled",
+        only({"admin"}, 302, 404),
+    ),
+    ("exports.set_enabled", "POST", "received"): (
+        "/exports/{received_schedule}/enabled",
+        only({"admin"}, 302),
+    ),
+    ("exports.download", "GET", "received"): (
+        "/exports/runs/{received_run}/download",
+        {ANON: 302, "*": 200},
+    ),
+    ("exports.download", "GET", "other"): (
+        "/exports/runs/{other_run}/download",
+        only({"admin"}, 200, 404),
+    ),
+    ("exports.progress", "GET", "received"): (
+        "/exports/runs/{received_run}/progress",
+        {ANON: 302, "*": 200},
+    ),
+    ("exports.progress", "GET", "other"): (
+        "/exports/runs/{other_run}/progress",
+        only({"admin"}, 200, 404),
+    ),
 }
 
 
@@ -433,6 +501,10 @@ POST_DATA = {
     ("sponsorship.approve", "POST", "other_sponsor"): lambda ids: {
         "sponsor_id": ids["other_executive"],
         "start_on": "2027-01-04",
+    },
+    **{
+        ("exports.set_enabled", "POST", variant): lambda ids: {"enabled": "0"}
+        for variant in ("own", "other", "received")
     },
 }
 
@@ -456,8 +528,19 @@ CASES = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def export_folder(app, tmp_path, monkeypatch):
+    """Export files in the test's own folder; Run now's export is not run (its run row is what
+    the request writes, the rights are what is tested here)."""
+    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path))
+    monkeypatch.setattr("app.exports.runner.run_in_background", lambda run_id: None)
+    return tmp_path
+
+
 @pytest.fixture
-def world(app, make_user, make_account, make_contact, make_escalation, make_sponsorship):
+def world(
+    app, make_user, make_account, make_contact, make_escalation, make_sponsorship, export_folder
+):
     """Two accounts (one owned by the signed-in CSM/AE), contacts, import batches, a user."""
 
     def build(who):
@@ -476,6 +559,7 @@ def world(app, make_user, make_account, make_contact, make_escalation, make_spon
         }
         executive = me if who == "executive" else make_user("executive")
         other_executive = make_user("executive")
+        other_admin = make_user("admin")
         for key, account_id in (("own_esc", own), ("other_esc", other)):
             ids[key] = make_escalation(
                 account_id,
@@ -524,6 +608,7 @@ def world(app, make_user, make_account, make_contact, make_escalation, make_spon
                 db.session.flush()
                 ids[key.replace("esc", "handoff")] = handoff.id
             ids.update(_touchpoints(own, other, me or someone, someone, executive))
+            ids.update(_exports(export_folder, me or someone, other_admin))
             sponsorship = db.session.get(Sponsorship, ids["sponsorship"])
             ids.update(
                 other_executive=other_executive,
@@ -580,6 +665,67 @@ def _touchpoints(own, other, me, someone, executive) -> dict:
         db.session.add(item)
         db.session.flush()
         ids[key] = item.id
+    return ids
+
+
+def _exports(folder, me, other_admin) -> dict:
+    """A schedule of the user's own, one of another admin's and one of theirs that the user
+    receives; a succeeded run (its file in the folder) of each of the latter two."""
+    from datetime import time
+
+    from app.auth.models import User
+    from app.exports.models import (
+        ExportFormat,
+        ExportKind,
+        ExportRun,
+        ExportSchedule,
+        Frequency,
+        RunStatus,
+        RunTrigger,
+    )
+    from app.models import utcnow
+
+    def schedule(owner_id, recipients=()):
+        row = ExportSchedule(
+            name="Register",
+            owner_id=owner_id,
+            kind=ExportKind.ESCALATIONS,
+            file_format=ExportFormat.CSV,
+            filters={},
+            frequency=Frequency.DAILY,
+            run_time=time(7, 0),
+            timezone="UTC",
+            recipients=[db.session.get(User, i) for i in recipients],
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    def run(schedule_id):
+        row = ExportRun(
+            schedule_id=schedule_id,
+            trigger=RunTrigger.MANUAL,
+            status=RunStatus.SUCCEEDED,
+            finished_at=utcnow(),
+            rows=1,
+            file_name=f"escalations-{schedule_id}.csv",
+            file_size=8,
+            sha256="0" * 64,
+        )
+        db.session.add(row)
+        db.session.flush()
+        path = folder / f"schedule-{schedule_id}" / row.file_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"id\r\n1\r\n")
+        return row.id
+
+    ids = {
+        "own_schedule": schedule(me),
+        "other_schedule": schedule(other_admin),
+        "received_schedule": schedule(other_admin, recipients=[me]),
+    }
+    ids["other_run"] = run(ids["other_schedule"])
+    ids["received_run"] = run(ids["received_schedule"])
     return ids
 
 

@@ -1,5 +1,6 @@
 """Demo data for `make run`: `flask seed-demo` loads the demo users, a book of 36 accounts,
-six escalations (three executive) and an active sponsorship with its success plan.
+six escalations (three executive), an active sponsorship with its success plan, touchpoints and
+two export schedules.
 
 Not product code: it sits above every domain and calls their services, so demo records obey
 the rules real ones do (audit rows, timeline, SLA clocks, notices). Running it again adds only
@@ -9,7 +10,7 @@ what is missing. The bench's much larger book is seeded by bench/seed.py.
 import click
 from flask.cli import with_appcontext
 
-from app.demo import accounts, escalations, sponsorship, touchpoints, users
+from app.demo import accounts, escalations, exports, sponsorship, touchpoints, users
 from app.extensions import db
 
 
@@ -22,6 +23,7 @@ def seed_demo_command():
     new_escalations = escalations.seed(people)
     sponsorship.seed(people)
     touchpoints.seed(people)
+    exports.seed(people)
     db.session.commit()
     click.echo(
         f"demo data: {len(people)} users, {new_accounts} new accounts, {new_escalations} new "

@@ -94,7 +94,6 @@ class ExportSchedule(TimestampMixin, db.Model):
     cron: Mapped[str | None] = mapped_column(sa.String(120))
     run_time: Mapped[time] = mapped_column(sa.Time, nullable=False, default=time(7, 0))
     timezone: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-    to_folder: Mapped[bool] = mapped_column(nullable=False, default=True)
     keep_files: Mapped[int] = mapped_column(nullable=False, default=10)
     enabled: Mapped[bool] = mapped_column(nullable=False, default=True)
     # Why the scheduler stopped it (its owner was deactivated or lost the role); None: it did not.

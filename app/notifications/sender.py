@@ -6,6 +6,10 @@ senders (two scheduler processes) never pick the same row, and neither waits for
 SQLite has no row locks; there the claim's UPDATE takes the database's write lock, so a
 second sender waits and then finds the row already sent.
 
+An e-mail with an attachment (an export) names a file on disk, read when the e-mail is sent.
+A file deleted meanwhile (retention kept only the newest) leaves the attachment out, and the
+e-mail says so in its reader's language; the message is sent regardless.
+
 The one window for a duplicate is a crash (or a lost database connection) after the SMTP
 server accepted a message and before its `sent_at` was committed: the message is sent again
 on the next run. Delivery is therefore at least once; the Message-ID is the same every time
@@ -16,13 +20,16 @@ import hashlib
 import logging
 import smtplib
 import ssl
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale, gettext
 
+from app.auth.models import User
 from app.extensions import db
 from app.notifications.models import OutboxEmail
 
@@ -122,8 +129,36 @@ def _message(email: OutboxEmail, config, now: datetime) -> EmailMessage:
     message["Subject"] = email.subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(email, sender)
+    if not email.attachment_path:
+        message.set_content(email.body)
+        return message
+    try:
+        with open(email.attachment_path, "rb") as file:
+            data = file.read()
+    except OSError:
+        message.set_content(f"{email.body.rstrip()}\n\n{_missing_attachment(email)}\n")
+        return message
     message.set_content(email.body)
+    maintype, _slash, subtype = (email.attachment_type or "").partition("/")
+    if not (maintype and subtype):
+        maintype, subtype = "application", "octet-stream"
+    # A name outside ASCII (Japanese) is written as RFC 2231 parameters by the email package.
+    message.add_attachment(
+        data, maintype=maintype, subtype=subtype, filename=email.attachment_name or "attachment"
+    )
     return message
+
+
+def _missing_attachment(email: OutboxEmail) -> str:
+    """The line that replaces an attachment whose file is gone, in the reader's language."""
+    locale = db.session.scalar(sa.select(User.locale).where(User.email == email.to_address))
+    language = force_locale(locale) if locale else nullcontext()
+    with language:
+        return gettext(
+            "The attached file %(name)s is no longer available: it was deleted before this "
+            "e-mail could be sent.",
+            name=email.attachment_name or "",
+        )
 
 
 def message_id(email: OutboxEmail, sender: str) -> str:

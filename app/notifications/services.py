@@ -28,13 +28,17 @@ def notify(
     body=None,
     escalation_id: int | None = None,
     link: str | None = None,
+    attachment: tuple[str, str, str] | None = None,
 ) -> int:
     """Queue a notification and an e-mail for each active recipient; return how many.
 
     `subject` and `body` are best lazy texts (`_l(...)`, parameters may be lazy too): the
     e-mail is written in each recipient's language, and the in-app notification keeps the
-    message as data, shown in whatever language its reader uses then.
+    message as data, shown in whatever language its reader uses then. `attachment` is a file
+    sent along with each e-mail, (path, file name, MIME type): read from disk when the
+    e-mail is sent, so a file deleted by then is left out (the e-mail says so).
     """
+    path, name, mimetype = attachment or (None, None, None)
     message = messages.as_data(subject)
     body_data = messages.as_data(body) if body is not None else message
     default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -59,7 +63,16 @@ def notify(
                 link=link if link and link.startswith("/") else None,
             )
         )
-        db.session.add(OutboxEmail(to_address=user.email, subject=subject_text, body=text))
+        db.session.add(
+            OutboxEmail(
+                to_address=user.email,
+                subject=subject_text,
+                body=text,
+                attachment_path=path,
+                attachment_name=name,
+                attachment_type=mimetype,
+            )
+        )
     if notified:
         db.session.flush()
     return len(notified)

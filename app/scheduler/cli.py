@@ -5,6 +5,9 @@ lease first (app/scheduler/lease.py), so a second copy does no harm. A copy that
 lease held tries again as soon as the lease would expire (when that comes before the job's
 next run): if the holder was killed mid-job, the job is taken over about one lease length
 after the holder's last renewal, whatever the job's interval (a daily job included).
+
+At its start the scheduler marks failed the export runs left running by a process that died
+(app/exports/runner.py, recover_dead_runs): none stays "running" for ever.
 """
 
 import logging
@@ -34,6 +37,7 @@ def run_command():
     """Run every job at its interval until stopped (SIGTERM or Ctrl-C)."""
     app = current_app._get_current_object()
     lease, renew = lease_timing()  # a wrong setting stops the start, not every job run
+    _recover_dead_exports()
     # The jobs log one line per run; APScheduler would add two more (its warnings stay).
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = BlockingScheduler(
@@ -69,6 +73,21 @@ def run_command():
     )
     scheduler.start()
     log.info("scheduler stopped")
+
+
+def _recover_dead_exports() -> None:
+    """Export runs whose process died (this host's, or silent too long) are marked failed."""
+    from app.exports.runner import recover_dead_runs
+    from app.extensions import db
+
+    try:
+        recovered = recover_dead_runs()
+    except Exception:  # the database is away: the exports job recovers them on its first run
+        db.session.rollback()
+        log.exception("export runs left running could not be checked")
+        return
+    if recovered:
+        log.warning("%s export run(s) left running by a stopped process marked failed", recovered)
 
 
 def _run_scheduled(app: Flask, scheduler: BlockingScheduler, name: str) -> None:

@@ -78,6 +78,13 @@ def touchpoint_reminders(now: datetime) -> dict:
     return outcome
 
 
+def exports(now: datetime) -> dict:
+    """Run the export schedules that are due, and retry the failed runs whose time came."""
+    from app.exports.runner import run_due
+
+    return run_due(now)
+
+
 JOBS: dict[str, Job] = {
     "sla_sweep": Job("SCHEDULER_SLA_SWEEP_SECONDS", sla_sweep),
     "outbox": Job("SCHEDULER_OUTBOX_SECONDS", outbox),
@@ -85,6 +92,7 @@ JOBS: dict[str, Job] = {
     "eligibility_review": Job("SCHEDULER_ELIGIBILITY_SECONDS", eligibility_review),
     "touchpoint_cadence": Job("SCHEDULER_CADENCE_SECONDS", touchpoint_cadence),
     "touchpoint_reminders": Job("SCHEDULER_REMINDER_SECONDS", touchpoint_reminders),
+    "exports": Job("SCHEDULER_EXPORTS_SECONDS", exports),
 }
 
 

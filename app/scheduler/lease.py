@@ -17,7 +17,6 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -26,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import utcnow
+from app.models import clock_from, utcnow
 from app.scheduler.models import JobLease
 
 log = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ def run_guarded(
     if not _take(name, holder, now, ttl, min_gap):
         log.info("job %s skipped: another process holds its lease or ran it just now", name)
         return False
-    heartbeat = Heartbeat(db.engine, name, holder, ttl, renew_every, _clock_from(now))
+    heartbeat = Heartbeat(db.engine, name, holder, ttl, renew_every, clock_from(now))
     try:
         heartbeat.start()
         job(now)
@@ -86,13 +85,6 @@ def held_until(name: str, now: datetime | None = None) -> datetime | None:
         return conn.scalar(
             sa.select(leases.c.expires_at).where(leases.c.name == name, leases.c.expires_at >= now)
         )
-
-
-def _clock_from(now: datetime) -> Callable[[], datetime]:
-    """The lease's clock: `now` at the start of the run, advancing with the monotonic clock
-    (a run given an explicit `now`, as the tests do, renews on that time line)."""
-    started = time.monotonic()
-    return lambda: now + timedelta(seconds=time.monotonic() - started)
 
 
 class Heartbeat(threading.Thread):

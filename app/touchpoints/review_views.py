@@ -158,9 +158,17 @@ def account_brief(account_id: int):
     sponsorship = account_review.sponsorship
     executive = sponsorship.sponsor if sponsorship and sponsorship.sponsor else current_user
     context = dict(r=account_review, timeline=review.recent_timeline(account.id), form=None)
-    return _brief(
-        BriefKind.ACCOUNT, "review/account.html", context, [account_review], executive, account, now
+    rendered = briefs.render(
+        BriefKind.ACCOUNT,
+        "review/account.html",
+        context,
+        [account_review],
+        executive,
+        account,
+        current_user,
+        now,
     )
+    return _download(BriefKind.ACCOUNT, rendered, account, now)
 
 
 @review_bp.get("/<int:user_id>/portfolio.pdf")
@@ -169,41 +177,14 @@ def portfolio_brief(user_id: int):
     """All of one executive's accounts: a summary table, then a section per account."""
     executive = _executive(user_id)
     now = utcnow()
-    reviews = review.portfolio(executive, local_today(now), now)
-    context = dict(reviews=reviews, names={r.account.id: r.account.name for r in reviews})
-    return _brief(
-        BriefKind.PORTFOLIO, "review/portfolio.html", context, reviews, executive, None, now
-    )
+    rendered = briefs.portfolio_pdf(executive, current_user, now)
+    return _download(BriefKind.PORTFOLIO, rendered, executive, now)
 
 
-def _brief(kind: BriefKind, template: str, context: dict, reviews, executive, account, now):
-    """Render a brief to PDF with what changed since the previous one, record it, send it."""
-    figures = briefs.snapshot(reviews)
-    previous = briefs.previous_brief(kind, executive.id, account.id if account else None)
-    html = render_template(
-        template,
-        **context,
-        executive=executive,
-        pdf=True,
-        prep=False,
-        changes=briefs.changes_since(kind, previous, figures),
-        generated_at=now,
-    )
-    rendered = pdf.render(html)
-    briefs.record(
-        current_user,
-        kind,
-        executive_id=executive.id,
-        account=account,
-        pages=rendered.pages,
-        size_bytes=len(rendered.data),
-        figures=figures,
-        now=now,
-        summary=account.name if account else executive.email,
-    )
+def _download(kind: BriefKind, rendered, subject, now):
+    """The brief (already recorded) committed and sent."""
     db.session.commit()
     day = local_today(now).isoformat()
-    subject = account or executive
     return pdf.pdf_response(
         rendered,
         f"{subject.name} {day}.pdf",

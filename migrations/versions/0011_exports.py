@@ -49,7 +49,6 @@ def upgrade():
         sa.Column("cron", sa.String(length=120), nullable=True),
         sa.Column("run_time", sa.Time(), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
-        sa.Column("to_folder", sa.Boolean(), nullable=False),
         sa.Column("keep_files", sa.Integer(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("stopped_reason", sa.String(length=40), nullable=True),
