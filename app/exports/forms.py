@@ -1,6 +1,7 @@
 """The export schedule form (what, when, where) with every kind's list filters, and the
 translated names of the exports enumerations."""
 
+import enum
 from datetime import time
 
 from babel.dates import get_day_names
@@ -27,6 +28,7 @@ from app.exports.models import (
 )
 from app.formatting import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS, LABELS, register_field_enums
 from app.forms import MultiCheckboxField, choices, halfwidth
+from app.i18n import LazyText
 from app.i18n import lazy_gettext as _l
 from app.versioning import VersionedForm
 
@@ -112,6 +114,20 @@ KIND_CHOICES = [(kind.value, definition.title) for kind, definition in KINDS.ite
 def filter_field_name(kind: ExportKind, name: str) -> str:
     """The form field of one of a kind's list filters: kinds share names ("status")."""
     return f"{kind.value}-{name}"
+
+
+class Weekday(enum.IntEnum):
+    """A schedule's weekday as stored (0 Monday), so the audit history shows its name."""
+
+    MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)
+
+
+def _day_name(day: int) -> str:
+    return get_day_names("wide", locale=get_locale())[day]
+
+
+LABELS.update({day: LazyText(_day_name, int(day)) for day in Weekday})
+register_field_enums({"weekday": Weekday})
 
 
 def weekday_choices() -> list[tuple[str, str]]:
