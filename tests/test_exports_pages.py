@@ -204,8 +204,14 @@ INVALID = {
     "keep 0": ("keep_files", {"keep_files": "0"}, "Keep between 1 and 1000 files."),
     "keep 1001": ("keep_files", {"keep_files": "1001"}, "Keep between 1 and 1000 files."),
     "PDF of a table": ("file_format", {"file_format": "pdf"}, "exports are written as CSV, XLSX"),
-    "no time": ("run_time", {"run_time": "25:99"}, "Not a valid time"),
+    "no time": ("run_time", {"run_time": "25:99"}, "Enter the time as HH:MM, e.g. 07:30."),
+    "every minute": (
+        "cron",
+        {"frequency": "cron", "cron": "* * * * *"},
+        "Runs must be at least 15 minutes apart",
+    ),
     "no name": ("name", {"name": "  "}, "Give the schedule a name."),
+    "only invisible": ("name", {"name": "\u202e\u200b "}, "Give the schedule a name."),
 }
 
 
@@ -671,3 +677,27 @@ def test_run_now_is_refused_when_the_owner_may_no_longer_run_it(app, client, peo
     assert "Not started: Its owner may no longer own export schedules." in page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ExportRun)) == 0
+
+
+def test_a_japanese_excel_file_says_its_charset_and_its_replacements_show(
+    app, client, people, make_account, make_escalation, started
+):
+    account = make_account(name="株式会社髙島屋")
+    make_escalation(account, title="請求書 😀 \u202e", severity=Severity.HIGH)
+    schedule_id = make_schedule(
+        app, people["admin"], encoding=CsvEncoding.CP932, filters={"view": "all"}
+    )
+    login(client, app, people["admin"])
+    post(client, f"/exports/{schedule_id}/run", {})
+    run = execute(app, started[0])
+    assert run.status is RunStatus.SUCCEEDED, run.error
+
+    download = client.get(f"/exports/runs/{run.id}/download")
+    assert download.headers["Content-Type"] == "text/csv; charset=windows-31j"
+    assert "株式会社髙島屋" in download.get_data().decode("cp932")
+    # What the page's script writes into the run's row when it finishes: an invisible
+    # character by its code point, so it cannot turn the text around it.
+    progress = client.get(f"/exports/runs/{run.id}/progress").get_json()
+    assert progress["replaced"] == "U+202E ×1, 😀 ×1"
+    page = client.get(f"/exports/{schedule_id}").get_data(as_text=True)
+    assert "U+202E ×1, 😀 ×1" in page and "\u202e" not in page.split('id="runs"')[1]

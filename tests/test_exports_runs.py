@@ -25,6 +25,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.models import AuditEvent
 from app.auth.models import User
@@ -202,7 +203,7 @@ def test_the_command_reports_an_unknown_schedule_and_a_failure(app, folder, book
     (folder / f"schedule-{schedule_id}").write_text("a file where the folder goes")
     result = app.test_cli_runner().invoke(args=["exports", "run", str(schedule_id)])
     assert result.exit_code == 1
-    assert "failed: FileExistsError" in result.output
+    assert "failed: The export folder could not be written to" in result.output
     assert "the scheduler tries again at" in result.output
 
 
@@ -328,7 +329,9 @@ def test_a_failed_run_is_tried_again_later_and_succeeds(app, folder, book):
     assert run.status is RunStatus.RETRYING and run.attempts == 1
     # 300 s from the failure, which came after the job began.
     assert now + timedelta(seconds=300) <= run.next_attempt_at < now + timedelta(seconds=600)
-    assert run.error.startswith("FileExistsError") and "Traceback" not in run.error
+    # Said plainly: no exception, no path of the server (those are in the log).
+    assert run.error.startswith("The export folder could not be written to")
+    assert str(folder) not in run.error and "Error" not in run.error
     assert run.file_name is None
 
     blocker.unlink()
@@ -369,7 +372,9 @@ def test_a_run_failing_every_time_fails_after_the_last_attempt_and_tells_its_own
     assert notice.subject == "Export failed: Board pack"
     with app.app_context():
         email = db.session.scalar(sa.select(OutboxEmail))
-        assert "failed after 3 attempts" in email.body and "FileExistsError" in email.body
+        assert "failed after 3 attempts" in email.body
+        assert "The export folder could not be written to" in email.body
+        assert str(folder) not in email.body
     assert run_due(app, now + timedelta(days=1))["retried"] == 0
 
 
@@ -470,7 +475,8 @@ def test_a_run_silent_too_long_is_marked_failed_and_a_live_one_is_not(app, folde
             db.session.add(
                 ExportRun(
                     schedule_id=schedule_id,
-                    trigger=RunTrigger.MANUAL,
+                    trigger=RunTrigger.SCHEDULED,
+                    due_at=beat - timedelta(microseconds=len(holder)),  # one run per due time
                     holder=holder,
                     heartbeat_at=beat,
                     started_at=beat,
@@ -708,3 +714,44 @@ def test_an_export_the_format_cannot_hold_fails_at_once_without_retrying(
     assert run.status is RunStatus.FAILED and run.attempts == 1 and run.next_attempt_at is None
     assert "choose CSV or narrow the filters" in run.error
     assert list((folder / f"schedule-{schedule_id}").iterdir()) == []  # no part left behind
+
+
+def test_a_second_run_by_hand_is_refused_while_one_runs(app, folder, book):
+    admin, _account = book
+    schedule_id = make_schedule(app, admin)
+    runner_cli = app.test_cli_runner()
+    with app.app_context():
+        schedule = db.session.get(ExportSchedule, schedule_id)
+        runner.start(schedule, trigger=RunTrigger.MANUAL, actor=schedule.owner)
+        db.session.commit()
+        with pytest.raises(IntegrityError):  # two clicks at once: the database lets one in
+            runner.start(schedule, trigger=RunTrigger.MANUAL, actor=schedule.owner)
+        db.session.rollback()
+    result = runner_cli.invoke(args=["exports", "run", str(schedule_id)])
+    assert result.exit_code == 1 and "already running" in result.output
+    assert len(runs_of(app, schedule_id)) == 1
+
+
+def test_keep_files_changed_while_a_run_runs_counts_at_its_end(app, folder, book, monkeypatch):
+    admin, _account = book
+    schedule_id = make_schedule(app, admin, keep_files=10)
+    runner_cli = app.test_cli_runner()
+    for _ in range(3):
+        assert runner_cli.invoke(args=["exports", "run", str(schedule_id)]).exit_code == 0
+    write_csv = writers.write_csv
+
+    def lowered_meanwhile(*args, **kwargs):
+        # Someone lowers "keep the last files" while the export is being written.
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(ExportSchedule)
+                .where(ExportSchedule.id == schedule_id)
+                .values(keep_files=2)
+            )
+        return write_csv(*args, **kwargs)
+
+    monkeypatch.setattr(writers, "write_csv", lowered_meanwhile)
+    assert runner_cli.invoke(args=["exports", "run", str(schedule_id)]).exit_code == 0
+    runs = runs_of(app, schedule_id)
+    assert [r.expired_at is not None for r in runs] == [True, True, False, False]
+    assert len(files_in(folder)) == 2

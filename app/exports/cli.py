@@ -2,6 +2,7 @@
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.exc import IntegrityError
 
 from app.exports import runner
 from app.exports.models import ExportSchedule, RunStatus, RunTrigger
@@ -17,8 +18,15 @@ def run_command(schedule_id):
     schedule = db.session.get(ExportSchedule, schedule_id)
     if schedule is None:
         raise click.ClickException(f"there is no export schedule {schedule_id}")
-    run = runner.start(schedule, trigger=RunTrigger.COMMAND)
-    db.session.commit()
+    try:
+        run = runner.start(schedule, trigger=RunTrigger.COMMAND)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise click.ClickException(
+            f"an export of schedule {schedule_id} started by hand is already running or waits "
+            "for its retry"
+        ) from None
     click.echo(f"export run {run.id} of schedule {schedule.id} ({schedule.name}) started")
     run = runner.execute(run.id)
     if run.status is RunStatus.SUCCEEDED:

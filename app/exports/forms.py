@@ -136,6 +136,16 @@ def weekday_choices() -> list[tuple[str, str]]:
     return [("", "—")] + [(str(day), names[day]) for day in range(7)]
 
 
+class HourMinuteField(TimeField):
+    """HH:MM, with our own message for what cannot be read (WTForms' says "time value")."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(str(_l("Enter the time as HH:MM, e.g. 07:30."))) from error
+
+
 class ScheduleForm(VersionedForm):
     """One schedule. Each kind's filters are added by `schedule_form(user)`."""
 
@@ -184,7 +194,7 @@ class ScheduleForm(VersionedForm):
             "Read in the time zone below."
         ),
     )
-    run_time = TimeField(
+    run_time = HourMinuteField(
         _l("Time"),
         format="%H:%M",
         default=time(7, 0),

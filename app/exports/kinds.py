@@ -129,6 +129,29 @@ class Scope:
     executive: bool = False
     manager: bool = False
 
+    @property
+    def note(self):
+        """What this owner's exports hold, in a sentence for the schedule's pages."""
+        if self.everything:
+            return _l("The export holds the whole book: its owner is an admin.")
+        if self.executive and self.manager:
+            return _l(
+                "The export holds the accounts its owner sponsors in the program and the "
+                "escalations they own or watch, with what belongs to them: not everything the "
+                "list shows."
+            )
+        if self.executive:
+            return _l(
+                "The export holds the accounts its owner sponsors in the program, with their "
+                "escalations, sponsorships and touchpoints: not everything the list shows."
+            )
+        if self.manager:
+            return _l(
+                "The export holds the escalations its owner owns or watches, with their "
+                "accounts, sponsorships and touchpoints: not everything the list shows."
+            )
+        return _l("The export holds nothing: its owner may not own export schedules.")
+
     def _sponsored_accounts(self):
         return sa.select(Sponsorship.account_id).where(
             Sponsorship.sponsor_id == self.owner.id, Sponsorship.status.in_(IN_PROGRAM)

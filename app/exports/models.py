@@ -116,6 +116,14 @@ class ExportRun(db.Model):
         sa.UniqueConstraint("schedule_id", "due_at", name="uq_export_runs_schedule_due"),
         sa.Index("ix_export_runs_schedule", "schedule_id", "id"),
         sa.Index("ix_export_runs_status", "status", "next_attempt_at"),
+        # One run by hand at a time per schedule: two clicks on Run now start one export.
+        sa.Index(
+            "uq_export_runs_one_by_hand",
+            "schedule_id",
+            unique=True,
+            postgresql_where=sa.text("due_at IS NULL AND status IN ('running', 'retrying')"),
+            sqlite_where=sa.text("due_at IS NULL AND status IN ('running', 'retrying')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

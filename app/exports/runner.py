@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, g
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -49,6 +49,7 @@ from app.auth.models import Role, User
 from app.auth.services import active_users
 from app.exports import kinds, rights, timing, writers
 from app.exports.models import (
+    CsvEncoding,
     ExportFormat,
     ExportKind,
     ExportRun,
@@ -58,8 +59,8 @@ from app.exports.models import (
 )
 from app.extensions import db
 from app.formatting import zone_or_default
+from app.i18n import LazyText, lazy_ngettext, with_params
 from app.i18n import lazy_gettext as _l
-from app.i18n import with_params
 from app.models import DomainError, clock_from, utcnow
 from app.notifications import messages as notification_messages
 from app.notifications.services import notify
@@ -74,6 +75,15 @@ MIME_TYPES = {
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ExportFormat.PDF: "application/pdf",
 }
+
+
+def content_type(schedule: ExportSchedule) -> str:
+    """The file's media type, with the character set a CSV is written in."""
+    if schedule.file_format is ExportFormat.CSV:
+        charset = "windows-31j" if schedule.encoding is CsvEncoding.CP932 else "utf-8"
+        return f"text/csv; charset={charset}"
+    return MIME_TYPES[schedule.file_format]
+
 
 # Why the scheduler stopped a schedule (ExportSchedule.stopped_reason).
 OWNER_DEACTIVATED = "owner_deactivated"
@@ -106,7 +116,22 @@ STOPPED_MIDWAY = _l(
 )
 OWNER_STOPPED = _l("Not run: the schedule's owner may no longer run it.")
 DISABLED_BEFORE_RETRY = _l("Not tried again: the schedule was disabled.")
-KNOWN_ERRORS = (STOPPED_MIDWAY, OWNER_STOPPED, DISABLED_BEFORE_RETRY)
+# Other errors are shown as one of these (their details, paths included, go to the log only).
+FOLDER_ERROR = _l(
+    "The export folder could not be written to: an admin should check it (the details are in "
+    "the server's log)."
+)
+SERVER_ERROR = _l(
+    "The export could not be written because of an error on the server (the details are in its "
+    "log)."
+)
+KNOWN_ERRORS = (
+    STOPPED_MIDWAY,
+    OWNER_STOPPED,
+    DISABLED_BEFORE_RETRY,
+    FOLDER_ERROR,
+    SERVER_ERROR,
+)
 
 NOTICES = {
     "export_ready": _l("Export ready: %(name)s"),
@@ -121,7 +146,11 @@ LINKED = _l(
     "The export %(name)s is ready: %(file)s, %(size)s. It is too large to attach; download it "
     "from the address below (signed in) while it is kept."
 )
-FAILED = _l("The export %(name)s failed after %(attempts)d attempts. The last error: %(error)s")
+FAILED = lazy_ngettext(
+    "The export %(name)s failed after %(num)d attempt. The last error: %(error)s",
+    "The export %(name)s failed after %(num)d attempts. The last error: %(error)s",
+    1,
+)
 
 
 # Who runs it -------------------------------------------------------------------------------
@@ -611,18 +640,26 @@ def _tell_owner_failed(run: ExportRun) -> None:
         [schedule.owner],
         kind="export_failed",
         subject=with_params(NOTICES["export_failed"], name=schedule.name),
-        body=with_params(FAILED, name=schedule.name, attempts=run.attempts, error=run.error),
+        body=LazyText(
+            ngettext,
+            *FAILED._args[:2],
+            run.attempts,
+            name=schedule.name,
+            error=_error_message(run),
+        ),
         link=f"/exports/{schedule.id}",
     )
 
 
 def _error_text(error: Exception, owner: User) -> str:
-    """What the run record says, in the owner's language: the error in one line, never a
-    traceback (that is logged)."""
+    """What the run record says: a refusal of the domain in the owner's language, else a plain
+    message; never a traceback, a path or an exception's text (those are logged)."""
+    if isinstance(error, OSError):
+        return _source(FOLDER_ERROR)
+    if not isinstance(error, DomainError):
+        return _source(SERVER_ERROR)
     with force_locale(owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = str(error).strip() or type(error).__name__
-    if not isinstance(error, DomainError):
-        text = f"{type(error).__name__}: {text}"
     return " ".join(text.split())[:ERROR_MAX]
 
 
@@ -631,13 +668,18 @@ def _source(message) -> str:
     return message._args[0]
 
 
-def error_text(run: ExportRun) -> str:
-    """The run's error as the pages show it: the runner's own messages in the reader's
-    language, any other error as recorded."""
+def _error_message(run: ExportRun):
+    """The run's error: the runner's own messages as lazy texts (shown in each reader's
+    language), any other error as recorded."""
     for message in KNOWN_ERRORS:
         if run.error == _source(message):
-            return str(message)
+            return message
     return run.error
+
+
+def error_text(run: ExportRun) -> str:
+    """The run's error as the pages show it, in the reader's language where it is ours."""
+    return str(_error_message(run))
 
 
 # Writing the file --------------------------------------------------------------------------
@@ -763,6 +805,10 @@ def _size(size: int):
 def _apply_retention(schedule: ExportSchedule, now: datetime) -> list[Path]:
     """Mark expired the files beyond the schedule's newest `keep_files`; their paths, to delete
     once that is committed."""
+    # As saved now: "keep the last files" may have been changed while the export ran.
+    keep = db.session.scalar(
+        sa.select(ExportSchedule.keep_files).where(ExportSchedule.id == schedule.id)
+    )
     older = (
         sa.select(ExportRun)
         .where(
@@ -772,7 +818,7 @@ def _apply_retention(schedule: ExportSchedule, now: datetime) -> list[Path]:
             ExportRun.file_name.is_not(None),
         )
         .order_by(ExportRun.id.desc())
-        .offset(schedule.keep_files)
+        .offset(keep)
     )
     folder = _folder(schedule.id)
     paths = []

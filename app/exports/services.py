@@ -3,7 +3,7 @@ enable and disable them; the schedules and runs a user may see; downloads record
 schedules of a deactivated owner stopped. Services change the session and flush; they never
 commit."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -53,7 +53,11 @@ SCHEDULE_FIELDS = (
 # Changing one of these moves the next run.
 TIMING_FIELDS = ("frequency", "weekday", "month_day", "cron", "run_time", "timezone", "enabled")
 KEEP_FILES = (1, 1000)
+INVISIBLE = frozenset(
+    "\u200b\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
 DEFAULT_RUN_TIME = time(7, 0)
+MIN_GAP = timedelta(minutes=15)  # between two runs of a cron expression
 
 # Why a schedule was stopped (ExportSchedule.stopped_reason, runner.STOP_REASONS' keys).
 STOPPED_REASONS = {
@@ -78,7 +82,9 @@ def _check(owner: User, values: dict) -> dict:
     """The values as stored (the kind's own filters, unused timing fields cleared); raises
     ScheduleError naming the form field whose value is wrong."""
     values = dict(values)
-    name = (values.get("name") or "").strip()
+    # Direction overrides and other invisible format characters could make a name read as
+    # something else ("Report exe.jpg"); they go.
+    name = "".join(c for c in values.get("name") or "" if c not in INVISIBLE).strip()
     if not name:
         raise ScheduleError(_l("Give the schedule a name."), field="name")
     if len(name) > 120:
@@ -161,7 +167,24 @@ def _check_timing(values: dict) -> dict:
         raise ScheduleError(_l("Choose a time zone from the list."), field="timezone")
     ZoneInfo(zone)  # in the list: this system knows it
     checked["timezone"] = zone
+    if frequency is Frequency.CRON:
+        _check_spacing(SimpleNamespace(frequency=frequency, **checked))
     return checked
+
+
+def _check_spacing(schedule) -> None:
+    """A cron expression's runs at least MIN_GAP apart: an export every minute would fill the
+    folder and the recipients' mailboxes."""
+    runs = timing.next_runs(schedule, utcnow(), 50)
+    gaps = [later - earlier for earlier, later in zip(runs, runs[1:], strict=False)]
+    if gaps and min(gaps) < MIN_GAP:
+        raise ScheduleError(
+            _l(
+                "Runs must be at least %(minutes)d minutes apart; this expression runs more often.",
+                minutes=int(MIN_GAP.total_seconds() // 60),
+            ),
+            field="cron",
+        )
 
 
 def preview(values: dict, now: datetime, count: int = 5) -> tuple[str, list[datetime]]:

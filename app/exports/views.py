@@ -2,6 +2,7 @@
 preview of its next runs), the schedule with its runs, Run now, enable and disable, the
 history of every run, downloads and the progress of a run in progress."""
 
+import unicodedata
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,7 @@ from flask import (
 from flask_babel import format_datetime, format_decimal, get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Account
 from app.audit import services as audit
@@ -67,6 +69,22 @@ def file_size(size: int | None) -> str:
         if size < 1024 or unit == "GB":
             return f"{format_decimal(round(size, 1))} {unit}"
     return ""
+
+
+@bp.app_template_filter("shown_char")
+def shown_char(char: str) -> str:
+    """A replaced character as the run's record shows it: itself, or its code point when it is
+    invisible or would change the text around it (a direction override, a combining mark)."""
+    if len(char) == 1 and unicodedata.category(char)[0] in "CZM":
+        return f"U+{ord(char):04X}"
+    return char
+
+
+@bp.app_template_global()
+def replaced_text(run: ExportRun) -> str:
+    """The characters the encoding could not hold, with their counts: "😀 ×2, U+202E ×1"."""
+    items = sorted((run.replaced or {}).items())
+    return ", ".join(f"{shown_char(char)} ×{count}" for char, count in items)
 
 
 def _visible(schedule_id: int) -> ExportSchedule:
@@ -257,6 +275,7 @@ def _form_page(form: ScheduleForm, schedule: ExportSchedule | None):
 def _form_context(form: ScheduleForm, schedule: ExportSchedule | None) -> dict:
     return dict(
         schedule=schedule,
+        scope_note=kinds.scope(schedule.owner if schedule else current_user).note,
         preview=_form_preview(form),
         hidden_filters=_hidden_filters(form),
         kind_formats={
@@ -378,6 +397,7 @@ def show(schedule_id: int):
         error_text=runner.error_text,
         list_url=kinds.list_url(schedule.kind, schedule.filters or {}),
         filters=_filter_labels(schedule),
+        scope_note=kinds.scope(schedule.owner).note,
         stopped_reasons=services.STOPPED_REASONS,
     )
 
@@ -416,8 +436,13 @@ def run_now(schedule_id: int):
     if services.running_run(schedule) is not None:
         flash(_("An export of this schedule is already running."), "error")
         return redirect(url_for("exports.show", schedule_id=schedule.id) + "#runs")
-    run = runner.start(schedule, trigger=RunTrigger.MANUAL, actor=current_user)
-    db.session.commit()
+    try:
+        run = runner.start(schedule, trigger=RunTrigger.MANUAL, actor=current_user)
+        db.session.commit()
+    except IntegrityError:  # another click (or the command line) started one just now
+        db.session.rollback()
+        flash(_("An export of this schedule is already running."), "error")
+        return redirect(url_for("exports.show", schedule_id=schedule_id) + "#runs")
     runner.run_in_background(run.id)
     flash(_("Export started."), "success")
     return redirect(url_for("exports.show", schedule_id=schedule.id) + "#runs")
@@ -468,10 +493,12 @@ def download(run_id: int):
     if run.expired_at is not None:
         return _no_file(
             410,
-            _(
-                "This file is no longer kept: only the last %(n)d files of a schedule are "
+            ngettext(
+                "This file is no longer kept: only the last file of a schedule is kept. Run "
+                "the export again for a new one.",
+                "This file is no longer kept: only the last %(num)d files of a schedule are "
                 "kept. Run the export again for a new one.",
-                n=run.schedule.keep_files,
+                run.schedule.keep_files,
             ),
         )
     if path is None or not path.is_file():
@@ -485,7 +512,10 @@ def download(run_id: int):
     if request.method != "HEAD":  # a HEAD request gets no file: nothing was downloaded
         services.record_download(current_user, run)
         db.session.commit()
-    return send_file(path, as_attachment=True, download_name=run.file_name, max_age=0)
+    response = send_file(path, as_attachment=True, download_name=run.file_name, max_age=0)
+    # Set whole: send_file would add "charset=utf-8" to a text type, cp932 files included.
+    response.headers["Content-Type"] = runner.content_type(run.schedule)
+    return response
 
 
 def _no_file(code: int, message: str):
@@ -517,4 +547,5 @@ def progress(run_id: int):
         size_text=file_size(run.file_size) if run.file_size is not None else None,
         sha256=run.sha256,
         error=runner.error_text(run) or None,
+        replaced=replaced_text(run) or None,
     )

@@ -144,6 +144,14 @@ def upgrade():
     op.create_index(
         "ix_export_runs_status", "export_runs", ["status", "next_attempt_at"], unique=False
     )
+    op.create_index(
+        "uq_export_runs_one_by_hand",
+        "export_runs",
+        ["schedule_id"],
+        unique=True,
+        postgresql_where=sa.text("due_at IS NULL AND status IN ('running', 'retrying')"),
+        sqlite_where=sa.text("due_at IS NULL AND status IN ('running', 'retrying')"),
+    )
     with op.batch_alter_table("outbox_emails") as batch:
         batch.add_column(sa.Column("attachment_path", sa.String(length=500), nullable=True))
         batch.add_column(sa.Column("attachment_name", sa.String(length=200), nullable=True))
@@ -155,6 +163,7 @@ def downgrade():
         batch.drop_column("attachment_type")
         batch.drop_column("attachment_name")
         batch.drop_column("attachment_path")
+    op.drop_index("uq_export_runs_one_by_hand", table_name="export_runs")
     op.drop_index("ix_export_runs_status", table_name="export_runs")
     op.drop_index("ix_export_runs_schedule", table_name="export_runs")
     op.drop_table("export_runs")

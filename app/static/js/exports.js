@@ -55,6 +55,7 @@
     part("error").hidden = answer.ok;
     part("error").textContent = answer.ok ? "" : answer.error;
     part("zone").hidden = !answer.ok;
+    part("heading").hidden = !answer.ok;
     if (!answer.ok) return;
     answer.runs.forEach(function (run) {
       var item = document.createElement("li");
@@ -131,6 +132,8 @@
       sha.textContent = "";
       sha.appendChild(code);
     }
+    var replaced = cell(row, "replaced");
+    if (replaced && state.replaced) replaced.textContent = state.replaced;
     if (state.download_url) {
       var file = cell(row, "file");
       var link = document.createElement("a");
