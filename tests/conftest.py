@@ -7,7 +7,8 @@ import itertools
 import os
 import re
 import tempfile
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -245,6 +246,12 @@ def escalation_form(account_id, token, **values):
         "csrf_token": token,
     }
     return data | values
+
+
+def app_today(app) -> date:
+    """Today where the app is (its default zone, which users without a zone of their own read
+    in): not the server's date, which is a day behind Tokyo from 15:00 UTC."""
+    return datetime.now(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 def login(client, app, user_id):

@@ -21,7 +21,7 @@ from app.touchpoints.models import (
     TouchpointKind,
     TouchpointStatus,
 )
-from tests.conftest import csrf_token, login
+from tests.conftest import app_today, csrf_token, login
 
 BASELINE = {
     "health": 70,
@@ -144,7 +144,7 @@ def test_what_needs_the_executive_comes_first_with_the_reason(
     app, client, make_user, sponsor_account, make_escalation
 ):
     me = make_user("executive")
-    today = date.today()
+    today = app_today(app)
     sponsor_account(me, name="Calm Co", renewal_date=today + timedelta(days=400))
     sponsor_account(me, name="Renewing Co", renewal_date=today + timedelta(days=45))
     burning, _s = sponsor_account(me, name="Burning Co", renewal_date=today + timedelta(days=300))

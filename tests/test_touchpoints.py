@@ -19,7 +19,7 @@ from app.models import utcnow
 from app.sponsorship.models import Objective, SponsorshipStatus
 from app.touchpoints import services
 from app.touchpoints.models import ActionItem, Touchpoint, TouchpointKind, TouchpointStatus
-from tests.conftest import csrf_token, login
+from tests.conftest import app_today, csrf_token, login
 
 
 @pytest.fixture
@@ -258,8 +258,8 @@ def test_completing_needs_an_outcome_and_a_whole_next_step(app, client, people, 
     assert page.count('name="steps-') >= 15  # five rows of text, owner and due date
     # Each row starts with the user as owner and a due date a week out.
     assert page.count(f'<option selected value="{people["csm"]}"') == 5
-    assert page.count(f'value="{(date.today() + timedelta(days=7)).isoformat()}"') == 5
-    due = (date.today() + timedelta(days=7)).isoformat()
+    due = (app_today(app) + timedelta(days=7)).isoformat()
+    assert page.count(f'value="{due}"') == 5
     cases = [
         ({"outcome": ""}, "Write what came out of it."),
         ({"outcome": "   "}, None),
