@@ -1,6 +1,5 @@
 """Account list, page, create/edit/delete, contacts, notes, CSV import and export."""
 
-from datetime import date
 
 from flask import (
     Response,
@@ -49,7 +48,7 @@ def _owner_choices(form: AccountForm) -> None:
 @login_required
 def list_accounts():
     filters = services.AccountFilters.from_args(request.args)
-    stmt = services.filtered_accounts(filters, current_user, date.today())
+    stmt = services.filtered_accounts(filters, current_user, local_today())
     page = paginate_by_ids(
         stmt,
         Account,
@@ -75,8 +74,8 @@ def list_accounts():
 @login_required
 def export_accounts():
     filters = services.AccountFilters.from_args(request.args)
-    stmt = services.export_statement(filters, current_user, date.today())
-    filename = f"accounts-{date.today().isoformat()}.csv"
+    stmt = services.export_statement(filters, current_user, local_today())
+    filename = f"accounts-{local_today().isoformat()}.csv"
     return Response(
         stream_with_context(importing.export_csv(stmt)),
         content_type="text/csv; charset=utf-8",
