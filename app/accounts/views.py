@@ -1,6 +1,5 @@
 """Account list, page, create/edit/delete, contacts, notes, CSV import and export."""
 
-
 from flask import (
     Response,
     abort,
