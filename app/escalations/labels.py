@@ -77,6 +77,13 @@ TEMPLATE_KEYS = {
     "status_update": _l("Status update"),
     "resolved": _l("Resolved"),
 }
+# The escalation list's orders (queries.SORTS), as its select and the export schedule offer them.
+SORT_LABELS = {
+    "newest": _l("Newest"),
+    "oldest": _l("Oldest"),
+    "severity": _l("Severity"),
+    "update_due": _l("Next update due"),
+}
 SAVED_VIEWS = {
     "mine": _l("Mine"),
     "open": _l("All open"),

@@ -38,6 +38,7 @@ from app.escalations.labels import (
     LEVEL_LABELS,
     SAVED_VIEWS,
     SEVERITY_LABELS,
+    SORT_LABELS,
 )
 from app.escalations.models import Escalation, Handoff, IntakeChannel, Level, ResolutionKind, Status
 from app.extensions import db
@@ -79,6 +80,7 @@ def index():
         severities=SEVERITY_LABELS,
         levels=LEVEL_LABELS,
         statuses=ESCALATION_STATUS_LABELS,
+        sorts=SORT_LABELS,
         account=account,
     )
 

@@ -39,6 +39,7 @@ from app.escalations.labels import (
     SAVED_VIEWS,
     SEVERITY_LABELS,
 )
+from app.escalations.labels import SORT_LABELS as ESCALATION_SORT_LABELS
 from app.escalations.models import (
     Category,
     Escalation,
@@ -365,14 +366,7 @@ ESCALATIONS = Kind(
         FilterField(
             "sort",
             _l("Sort by"),
-            _labelled(
-                {
-                    "newest": _l("Newest"),
-                    "oldest": _l("Oldest"),
-                    "severity": _l("Severity"),
-                    "update_due": _l("Next update due"),
-                }
-            ),
+            _labelled(ESCALATION_SORT_LABELS),
         ),
         FilterField("account_id", _l("Account"), None, hidden=True),
     ],

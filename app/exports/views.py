@@ -305,10 +305,15 @@ def _hidden_filters(form: ScheduleForm) -> dict[str, str]:
         for name, f in fields:
             value = form[name].data
             if f.hidden and value:
-                account_id = as_id(value)
-                account = db.session.get(Account, account_id) if account_id else None
-                shown[name] = account.name if account else value
+                shown[name] = _account_name(value)
     return shown
+
+
+def _account_name(value) -> str:
+    """A hidden account filter as people read it: the account's name, else the value as is."""
+    account_id = as_id(value)
+    account = db.session.get(Account, account_id) if account_id else None
+    return account.name if account else str(value)
 
 
 # The preview ----------------------------------------------------------------------------------
@@ -413,9 +418,7 @@ def _filter_labels(schedule: ExportSchedule) -> list[tuple[str, str]]:
             continue
         text = str(value)
         if f.hidden and f.name == "account_id":
-            account_id = as_id(value)
-            account = db.session.get(Account, account_id) if account_id else None
-            text = account.name if account else text
+            text = _account_name(value)
         elif f.choices is not None:
             text = str(dict(f.choices(schedule.owner)).get(str(value), value))
         shown.append((str(f.label), text))
