@@ -146,11 +146,6 @@ def test_waiting_on_customer_pauses_the_clocks_and_illegal_moves_are_refused(
 ):
     login(client, app, people["csm"])
     eid = raise_one(client, account)
-    refused = post(client, f"/escalations/{eid}/resolve", kind="fix", summary="done")
-    assert refused.status_code == 422
-    assert "Only an escalation under investigation can be resolved" in refused.get_data(
-        as_text=True
-    )
     no_reason = post(client, f"/escalations/{eid}/status", status="waiting_on_customer")
     assert "Say what you are waiting for" in no_reason.get_data(as_text=True)
     assert (
@@ -181,6 +176,13 @@ def test_waiting_on_customer_pauses_the_clocks_and_illegal_moves_are_refused(
     back = post(client, f"/escalations/{eid}/status", status="new")
     assert back.status_code == 422
     assert "cannot go from “Investigating” to “New”" in back.get_data(as_text=True)
+    resolved = post(client, f"/escalations/{eid}/resolve", kind="fix", summary="done")
+    assert resolved.status_code == 302
+    again = post(client, f"/escalations/{eid}/resolve", kind="fix", summary="done")
+    assert again.status_code == 422
+    assert "Only an open escalation can be resolved (it is “Resolved”)" in again.get_data(
+        as_text=True
+    )
 
 
 def test_customer_update_is_the_first_response_and_sets_the_next_update(

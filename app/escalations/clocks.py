@@ -47,6 +47,12 @@ def pauses_of(escalation: Escalation) -> list[sla.Pause]:
     return [(paused, resumed) for paused, resumed in rows]
 
 
+def business_minutes(escalation: Escalation, start: datetime, end: datetime) -> int:
+    """Business minutes from start to end on the severity's SLA calendar, pauses left out."""
+    calendar = calendar_for(policy_for(escalation))
+    return int(sla.elapsed(calendar, start, pauses_of(escalation), end).total_seconds() // 60)
+
+
 def _set_times(clock: SlaClock, calendar, pauses) -> None:
     target = timedelta(minutes=clock.target_minutes)
     clock.due_at = sla.due_at(calendar, clock.started_at, target, pauses)

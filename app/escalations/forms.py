@@ -27,7 +27,7 @@ from app.escalations.labels import (
     SEVERITY_LABELS,
     TEMPLATE_KEYS,
 )
-from app.escalations.models import Status
+from app.escalations.models import OPEN_STATUSES, Status
 from app.forms import choices, parse_amount
 from app.i18n import lazy_gettext as _l
 from app.i18n import lazy_pgettext
@@ -101,7 +101,7 @@ class EditEscalationForm(EscalationForm):
 class StatusForm(FlaskForm):
     status = SelectField(
         _l("New status"),
-        choices=[(s.value, ESCALATION_STATUS_LABELS[s]) for s in Status if s != Status.RESOLVED],
+        choices=[(s.value, ESCALATION_STATUS_LABELS[s]) for s in OPEN_STATUSES],
     )
     reason = StringField(
         _l("Reason"),

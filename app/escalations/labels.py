@@ -1,11 +1,14 @@
 """Translated names of the escalation enumerations."""
 
 from app.escalations.models import (
+    Answer,
     Category,
     ClockKind,
+    FollowUpOutcome,
     IntakeChannel,
     Level,
     ResolutionKind,
+    RootCause,
     Severity,
     Status,
 )
@@ -51,6 +54,25 @@ ESCALATION_STATUS_LABELS = {
     Status.INVESTIGATING: _l("Investigating"),
     Status.WAITING_ON_CUSTOMER: _l("Waiting on customer"),
     Status.RESOLVED: _l("Resolved"),
+    Status.FOLLOW_UP: _l("Follow-up"),
+    Status.CLOSED: _l("Closed"),
+}
+FOLLOW_UP_OUTCOME_LABELS = {
+    FollowUpOutcome.HELD: _l("Held"),
+    FollowUpOutcome.FAILED: _l("Failed"),
+}
+ROOT_CAUSE_LABELS = {
+    RootCause.PRODUCT_DEFECT: _l("Product defect"),
+    RootCause.PROCESS: _l("Process"),
+    RootCause.COMMUNICATION: _l("Communication"),
+    RootCause.EXPECTATION_MISMATCH: _l("Expectation mismatch"),
+    RootCause.THIRD_PARTY: _l("Third party"),
+    RootCause.OTHER: lazy_pgettext("root cause", "Other"),
+}
+ANSWER_LABELS = {
+    Answer.YES: _l("Yes"),
+    Answer.NO: _l("No"),
+    Answer.UNSURE: _l("Not sure"),
 }
 RESOLUTION_LABELS = {
     ResolutionKind.FIX: _l("Fix"),
@@ -101,6 +123,9 @@ for mapping in (
     ESCALATION_STATUS_LABELS,
     RESOLUTION_LABELS,
     CLOCK_LABELS,
+    FOLLOW_UP_OUTCOME_LABELS,
+    ROOT_CAUSE_LABELS,
+    ANSWER_LABELS,
 ):
     LABELS.update(mapping)
 register_field_enums(
@@ -112,6 +137,10 @@ register_field_enums(
         "resolution_kind": ResolutionKind,
         "clock": ClockKind,
         "channel": IntakeChannel,
+        "outcome": FollowUpOutcome,
+        "root_cause_category": RootCause,
+        "preventable": Answer,
+        "lower_level": Answer,
     }
 )
 FIELD_LABELS.update(
@@ -168,5 +197,33 @@ FIELD_LABELS.update(
         "widespread_issue": _l("Widespread issue"),
         "accounts": _l("Accounts"),
         "approved": _l("Approved"),
+        "follow_up_days": _l("Follow-up after (days)"),
+        "follow_up_due": _l("Follow-up due"),
+        "outcome": _l("Outcome"),
+        "note": _l("Note"),
+        "root_cause_category": _l("Root cause category"),
+        "root_cause": _l("Root cause"),
+        "went_well": _l("What went well"),
+        "to_improve": _l("What to improve"),
+        "preventable": _l("Could it have been prevented?"),
+        "lower_level": _l("Could it have been resolved at a lower level?"),
+        "completed": _l("Completed"),
+        "action_item": _l("Action item"),
+        "due_on": _l("Due"),
+        "done": _l("Done"),
+        "survey": _l("Satisfaction survey"),
+        "score": _l("Score"),
+    }
+)
+ENTITY_LABELS.update({"post_mortem": _l("post-mortem")})
+ACTION_LABELS.update(
+    {
+        "follow_up": _l("Follow-up recorded"),
+        "close": _l("Closed"),
+        "reopen": _l("Reopened"),
+        "post_mortem": _l("Post-mortem"),
+        "action_item": _l("Action item"),
+        "survey_sent": _l("Survey sent"),
+        "survey_answered": _l("Survey answered"),
     }
 )

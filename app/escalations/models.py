@@ -2,7 +2,7 @@
 SLA policies and clocks, reply templates, widespread issues, internal notes."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -51,9 +51,12 @@ class Status(enum.Enum):
     INVESTIGATING = "investigating"
     WAITING_ON_CUSTOMER = "waiting_on_customer"
     RESOLVED = "resolved"
+    FOLLOW_UP = "follow_up"  # resolved, the follow-up check-in confirmed it held
+    CLOSED = "closed"
 
 
 OPEN_STATUSES = (Status.NEW, Status.INVESTIGATING, Status.WAITING_ON_CUSTOMER)
+DONE_STATUSES = (Status.RESOLVED, Status.FOLLOW_UP, Status.CLOSED)
 
 
 class ResolutionKind(enum.Enum):
@@ -99,6 +102,7 @@ class Escalation(TimestampMixin, db.Model):
         sa.CheckConstraint(
             "concession_minor IS NULL OR concession_minor >= 0", name="concession_not_negative"
         ),
+        sa.CheckConstraint("follow_up_days BETWEEN 1 AND 365", name="follow_up_days_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,6 +139,14 @@ class Escalation(TimestampMixin, db.Model):
     widespread_issue_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("widespread_issues.id"), index=True
     )
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Days from resolution to the follow-up check-in; the owner may change it per escalation.
+    follow_up_days: Mapped[int] = mapped_column(nullable=False, default=7)
+    reopened_count: Mapped[int] = mapped_column(nullable=False, default=0)
+    # Business minutes (the severity's SLA calendar, waiting-on-customer pauses left out) from
+    # intake to the first response and to the latest resolution; kept for reports.
+    first_response_minutes: Mapped[int | None] = mapped_column()
+    resolution_minutes: Mapped[int | None] = mapped_column()
     version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     account = relationship("Account", lazy="joined")
@@ -363,3 +375,165 @@ class WidespreadIssue(TimestampMixin, db.Model):
 
     accounts = relationship("Account", secondary=widespread_accounts, order_by="Account.name")
     approved_by = relationship("User", foreign_keys=[approved_by_id])
+
+
+class FollowUpOutcome(enum.Enum):
+    HELD = "held"
+    FAILED = "failed"
+
+
+class FollowUp(db.Model):
+    """The check-in after a resolution: did the solution hold? One per resolution."""
+
+    __tablename__ = "escalation_follow_ups"
+    __table_args__ = (
+        sa.Index(
+            "ix_follow_ups_pending",
+            "due_at",
+            postgresql_where=sa.text("outcome IS NULL AND cancelled_at IS NULL"),
+            sqlite_where=sa.text("outcome IS NULL AND cancelled_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    outcome: Mapped[FollowUpOutcome | None] = enum_column(FollowUpOutcome, "follow_up_outcome")
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # A reopen before the check-in makes it moot.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    escalation = relationship("Escalation")
+    owner = relationship("User", foreign_keys=[owner_id])
+    recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+
+    @property
+    def pending(self) -> bool:
+        return self.outcome is None and self.cancelled_at is None
+
+
+class Survey(db.Model):
+    """The satisfaction survey of an escalation: one per escalation, answered once through a
+    signed one-time link (the nonce is what the link carries; used = answered_at set)."""
+
+    __tablename__ = "escalation_surveys"
+    __table_args__ = (
+        sa.CheckConstraint("score IS NULL OR (score >= 1 AND score <= 5)", name="score_1_to_5"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    email: Mapped[str] = mapped_column(sa.String(254), nullable=False)
+    language: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="en")
+    nonce: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    times_sent: Mapped[int] = mapped_column(nullable=False, default=1)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[int | None] = mapped_column()
+    comment: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    # After a low score: what went wrong (reason keys) and in the customer's words.
+    reasons: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    reason_text: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+
+    escalation = relationship("Escalation")
+    contact = relationship("Contact")
+    sent_by = relationship("User")
+
+    @property
+    def satisfied(self) -> bool | None:
+        return None if self.score is None else self.score >= 4
+
+
+class RootCause(enum.Enum):
+    PRODUCT_DEFECT = "product_defect"
+    PROCESS = "process"
+    COMMUNICATION = "communication"
+    EXPECTATION_MISMATCH = "expectation_mismatch"
+    THIRD_PARTY = "third_party"
+    OTHER = "other"
+
+
+class Answer(enum.Enum):
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"
+
+
+class PostMortem(TimestampMixin, db.Model):
+    """The look back at an escalation; complete once its required parts are written."""
+
+    __tablename__ = "post_mortems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    root_cause_category: Mapped[RootCause | None] = enum_column(RootCause, "root_cause")
+    root_cause: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    went_well: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    to_improve: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    preventable: Mapped[Answer | None] = enum_column(Answer, "pm_preventable")
+    lower_level: Mapped[Answer | None] = enum_column(Answer, "pm_lower_level")
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    escalation = relationship("Escalation")
+    author = relationship("User", foreign_keys=[author_id])
+    completed_by = relationship("User", foreign_keys=[completed_by_id])
+    actions: Mapped[list["PostMortemAction"]] = relationship(
+        back_populates="post_mortem",
+        cascade="all, delete-orphan",
+        order_by="(PostMortemAction.due_on, PostMortemAction.id)",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class PostMortemAction(db.Model):
+    """Something to change after a post-mortem, with an owner and a due date."""
+
+    __tablename__ = "post_mortem_actions"
+    __table_args__ = (
+        sa.Index(
+            "ix_post_mortem_actions_open",
+            "owner_id",
+            "due_on",
+            postgresql_where=sa.text("done_at IS NULL"),
+            sqlite_where=sa.text("done_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_mortem_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("post_mortems.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    text: Mapped[str] = mapped_column(sa.String(500), nullable=False)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    due_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    post_mortem = relationship("PostMortem", back_populates="actions")
+    owner = relationship("User", foreign_keys=[owner_id])
+    done_by = relationship("User", foreign_keys=[done_by_id])
+
+    __mapper_args__ = {"version_id_col": version}

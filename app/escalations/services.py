@@ -3,7 +3,7 @@ resolution, notes, watchers, widespread issues; and the SLA policies and reply t
 admins edit. Services check the rules (who may set a legal hold, raise to the executive
 level, approve a message), change the session, audit, notify and flush; they never commit."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -20,6 +20,7 @@ from app.escalations.models import (
     Escalation,
     EscalationNote,
     EscalationTag,
+    FollowUp,
     Handoff,
     Level,
     Pause,
@@ -66,11 +67,15 @@ SLA_POLICY_FIELDS = (
     "holidays",
 )
 NOTIFY_SEVERITIES = (Severity.CRITICAL, Severity.HIGH)
+# The status form's moves; resolving, the follow-up, closing and reopening have their own
+# actions (resolve here, the rest in aftercare.py).
 TRANSITIONS = {
     Status.NEW: {Status.INVESTIGATING, Status.WAITING_ON_CUSTOMER},
     Status.INVESTIGATING: {Status.WAITING_ON_CUSTOMER},
     Status.WAITING_ON_CUSTOMER: {Status.INVESTIGATING},
     Status.RESOLVED: set(),
+    Status.FOLLOW_UP: set(),
+    Status.CLOSED: set(),
 }
 
 
@@ -152,6 +157,7 @@ MESSAGES = {
     "sla_breach": _l("SLA breached (%(clock)s) on %(account)s: %(title)s"),
     "handoff_overdue": _l("Handoff not acknowledged after %(minutes)d min: %(title)s"),
     "promise": _l("Turnaround promise due soon on %(account)s: %(title)s"),
+    "follow_up_due": _l("Follow-up check-in due (%(account)s): %(title)s"),
 }
 
 
@@ -445,6 +451,9 @@ def add_customer_update(
     db.session.add(update)
     if escalation.first_response_at is None:
         escalation.first_response_at = now
+        escalation.first_response_minutes = clocks.business_minutes(
+            escalation, escalation.created_at, now
+        )
         clocks.stop(escalation, ClockKind.FIRST_RESPONSE, now)
     clocks.stop(escalation, ClockKind.CUSTOMER_UPDATE, now)
     if escalation.is_open:
@@ -465,29 +474,47 @@ def resolve(
     summary: str,
     concession_minor: int | None,
     now: datetime,
-) -> None:
-    """Resolve from investigating: every clock stops; the resolution target is met or not."""
-    if escalation.status != Status.INVESTIGATING:
+) -> FollowUp:
+    """Resolve from any open status: a wait on the customer ends, every clock stops (the
+    resolution target met or not) and the follow-up check-in is scheduled."""
+    if not escalation.is_open:
         raise TransitionNotAllowed(
             _l(
-                "Only an escalation under investigation can be resolved (it is “%(status)s”).",
+                "Only an open escalation can be resolved (it is “%(status)s”).",
                 status=_status_label(escalation.status),
             )
         )
     old = escalation.status
+    if old == Status.WAITING_ON_CUSTOMER:
+        pause = db.session.scalars(
+            sa.select(Pause).where(Pause.escalation_id == escalation.id, Pause.resumed_at.is_(None))
+        ).first()
+        if pause is not None:
+            pause.resumed_at, pause.resumed_by_id = now, actor.id
+            db.session.flush()
     escalation.status = Status.RESOLVED
     escalation.resolved_at = now
     escalation.resolution_kind = kind
     escalation.resolution_summary = summary
     escalation.concession_minor = concession_minor
+    escalation.resolution_minutes = clocks.business_minutes(escalation, escalation.created_at, now)
     changes = audit.pending_changes(escalation, ESCALATION_FIELDS)
     for kind_ in ClockKind:
         clocks.stop(escalation, kind_, now)
+    follow_up = FollowUp(
+        escalation_id=escalation.id,
+        owner_id=escalation.owner_id,
+        due_at=now + timedelta(days=escalation.follow_up_days),
+        created_at=now,
+    )
+    db.session.add(follow_up)
+    changes["follow_up_due"] = [None, follow_up.due_at.isoformat()]
     _audit(actor, escalation, "resolve", changes)
     _timeline(
         escalation, "escalation_resolved", actor, at=now, old=old.value, resolution=kind.value
     )
     db.session.flush()
+    return follow_up
 
 
 def add_note(actor, escalation: Escalation, body: str, now: datetime) -> EscalationNote:
