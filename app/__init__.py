@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     from app.auth.services import load_user
     from app.escalations import models as _escalations  # noqa: F401
     from app.exports import models as _exports  # noqa: F401
+    from app.knowledge import models as _knowledge  # noqa: F401
     from app.notifications import models as _notifications  # noqa: F401
     from app.scheduler import models as _scheduler  # noqa: F401
     from app.sponsorship import models as _sponsorship  # noqa: F401
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     from app.escalations import bp as escalations_bp
     from app.escalations.admin_views import admin_bp as escalation_admin_bp
     from app.exports import bp as exports_bp
+    from app.knowledge import bp as knowledge_bp
     from app.main import bp as main_bp
     from app.notifications import bp as notifications_bp
     from app.sponsorship import bp as sponsorship_bp
@@ -138,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(feed_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(knowledge_bp)
 
 
 def connect_subscriptions() -> None:

@@ -11,6 +11,7 @@ from app import signals
 from app.escalations import services as escalations
 from app.escalations import views as escalation_pages
 from app.exports import services as exports
+from app.knowledge import views as knowledge_pages
 from app.sponsorship import services as sponsorship
 from app.sponsorship import views as sponsorship_pages
 from app.touchpoints import cadence, coverage, departures
@@ -44,6 +45,8 @@ SUBSCRIPTIONS = (
     (signals.account_page_sections, coverage.account_section),
     (signals.account_page_sections, touchpoint_pages.account_sections),
     (signals.escalation_page_sections, sponsorship_pages.escalation_sections),
+    # The escalation page: knowledge notes like it ("Knowledge notes that may help").
+    (signals.escalation_page_sections, knowledge_pages.escalation_sections),
     (signals.user_page_sections, sponsorship_pages.user_sections),
     # One's own profile: the calendar feed's address.
     (signals.profile_page_sections, calendar_pages.profile_section),

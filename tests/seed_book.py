@@ -46,6 +46,7 @@ from app.exports.models import (
     RunTrigger,
 )
 from app.extensions import db
+from app.knowledge import services as knowledge
 from app.models import utcnow
 from app.sponsorship import services as sponsorship
 from app.sponsorship.models import (
@@ -482,6 +483,16 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
         db.session.add(batch)
         db.session.flush()
 
+        knowledge_note = knowledge.create_note(
+            admin,
+            {
+                "title": text("knowledge note title")[:200],
+                "symptoms": text("knowledge note symptoms"),
+                "resolution": text("knowledge note resolution"),
+            },
+            [text("knowledge tag")[:40]],
+        )
+
         ids = {key: user.id for key, user in people.items()}
         ids.update(
             account=own.id,
@@ -514,6 +525,7 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
             feed_token=feed_token,
             **export_ids,
             action_item=completed.action_items[0].id,
+            knowledge_note=knowledge_note.id,
             policy=db.session.scalars(sa.select(SlaPolicy.id).order_by(SlaPolicy.id)).first(),
             template=db.session.scalars(
                 sa.select(ReplyTemplate.id).order_by(ReplyTemplate.id)
@@ -526,6 +538,7 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
 # Which seeded record each route argument names; a route with an argument not listed here
 # fails route_urls, so a new route cannot slip past the tests that walk every page.
 ARGUMENTS = {
+    "note_id": ["knowledge_note"],
     "account_id": ["account", "spare_account"],
     "contact_id": ["contact"],
     "batch_id": ["batch"],

@@ -138,6 +138,8 @@ FILL = {
     "responsibilities": "Fuzz responsibility",
     "outcome": "Fuzz outcome",
     "steps-0-text": "Fuzz next step",
+    "symptoms": "Fuzz symptoms",
+    "resolution": "Fuzz resolution",
 }
 # Where the first option is not the one that moves the record on.
 BASELINE = {
@@ -175,12 +177,14 @@ CHANGES_STATE = {
     "review.record",
     "exports.run_now",
     "exports.set_enabled",
+    "knowledge.delete",
 }
 EXTRA_PAGES = [
     "/escalations/new?account_id={account}",
     "/touchpoints/new?account_id={account}",
     "/touchpoints/actions?owner={csm}",
     "/exports/new?kind=accounts&tier=strategic&owner=me",
+    "/knowledge/?q=請求",
 ]
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = [
@@ -193,6 +197,7 @@ GROUPS = [
     "touchpoints",
     "review",
     "exports",
+    "knowledge",
 ]
 
 

@@ -11,8 +11,8 @@ from config import TestingConfig
 
 APP = Path(__file__).resolve().parent.parent / "app"
 TOP = 99
-# core (app/*.py) ← auth, audit, notifications ← accounts ← escalations ← sponsorship ←
-# touchpoints ← exports.
+# core (app/*.py) ← auth, audit, notifications ← accounts ← escalations ← sponsorship,
+# knowledge, reports ← touchpoints ← exports.
 # A new package under app/ must be given its place here.
 ORDER = {
     "core": 0,
@@ -23,6 +23,8 @@ ORDER = {
     "accounts": 2,
     "escalations": 3,
     "sponsorship": 4,
+    "knowledge": 4,  # notes written from post-mortems; suggested on escalations
+    "reports": 4,  # aggregates accounts and escalations
     "touchpoints": 5,
     "exports": 6,  # exports every list above it
     "scheduler": TOP,  # a runner: calls every domain's jobs

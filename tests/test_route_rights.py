@@ -427,6 +427,21 @@ RIGHTS = {
     # run by its owner (while allowed to own) and the admins. "own": the signed-in user's (a
     # CSM's or AE's own is one whose owner lost the role), "other": another admin's,
     # "received": another admin's with the signed-in user among its recipients.
+    # Knowledge: everyone signed in reads and searches; admins, managers, CSMs and AEs write
+    # and change any note; the note's author or an admin deletes it.
+    ("knowledge.index", "GET", ""): ("/knowledge/?q=請求", {ANON: 302, "*": 200}),
+    ("knowledge.suggest", "GET", ""): ("/knowledge/suggest?q=請求", {ANON: 302, "*": 200}),
+    ("knowledge.show", "GET", ""): ("/knowledge/{note}", {ANON: 302, "*": 200}),
+    ("knowledge.new", "GET", ""): ("/knowledge/new", only(WORKERS, 200)),
+    ("knowledge.new", "GET", "post_mortem"): (
+        "/knowledge/new?post_mortem={post_mortem}",
+        only(WORKERS, 200),
+    ),
+    ("knowledge.new", "POST", ""): ("/knowledge/new", only(WORKERS, 422)),
+    ("knowledge.edit", "GET", ""): ("/knowledge/{note}/edit", only(WORKERS, 200)),
+    ("knowledge.edit", "POST", ""): ("/knowledge/{note}/edit", only(WORKERS, 302)),
+    ("knowledge.delete", "POST", "own"): ("/knowledge/{own_note}/delete", {ANON: 302, "*": 302}),
+    ("knowledge.delete", "POST", "other"): ("/knowledge/{note}/delete", only({"admin"}, 302)),
     ("exports.index", "GET", ""): ("/exports/", {ANON: 302, "*": 200}),
     ("exports.runs", "GET", ""): ("/exports/runs", {ANON: 302, "*": 200}),
     ("exports.new", "GET", ""): ("/exports/new", only(EXPORT_OWNERS, 200)),
@@ -609,6 +624,7 @@ def world(
                 ids[key.replace("esc", "handoff")] = handoff.id
             ids.update(_touchpoints(own, other, me or someone, someone, executive))
             ids.update(_exports(export_folder, me or someone, other_admin))
+            ids.update(_knowledge(me or someone, someone, ids["own_esc"]))
             sponsorship = db.session.get(Sponsorship, ids["sponsorship"])
             ids.update(
                 other_executive=other_executive,
@@ -623,6 +639,29 @@ def world(
         return ids
 
     return build
+
+
+def _knowledge(me, someone, escalation_id) -> dict:
+    """A note the user wrote, one of someone else's, and a post-mortem to write one from."""
+    from app.escalations.models import PostMortem
+    from app.knowledge.models import KnowledgeNote
+
+    post_mortem = PostMortem(escalation_id=escalation_id, author_id=someone)
+    db.session.add(post_mortem)
+    ids = {}
+    for key, author in (("own_note", me), ("note", someone)):
+        note = KnowledgeNote(
+            title="請求",
+            symptoms="請求書",
+            resolution="再発行",
+            author_id=author,
+            title_terms="請求",
+            body_terms="請求書 請求 再発行",
+        )
+        db.session.add(note)
+        db.session.flush()
+        ids[key] = note.id
+    return {**ids, "post_mortem": post_mortem.id}
 
 
 def _touchpoints(own, other, me, someone, executive) -> dict:
