@@ -62,6 +62,11 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 6)
     # Links in e-mails point here (there is no request to take the host from).
     APP_BASE_URL = os.environ.get("APP_BASE_URL", "http://127.0.0.1:5000")
+    # The customer's survey pages and e-mail: the company's name, and how many requests one
+    # address may make per window (0 = no limit; counted per worker process).
+    COMPANY_NAME = os.environ.get("COMPANY_NAME", "")
+    SURVEY_RATE_LIMIT = _env_int("SURVEY_RATE_LIMIT", 30)
+    SURVEY_RATE_WINDOW_SECONDS = _env_int("SURVEY_RATE_WINDOW_SECONDS", 600)
     # `flask scheduler run`: seconds between runs of each job.
     SCHEDULER_SLA_SWEEP_SECONDS = _env_int("SCHEDULER_SLA_SWEEP_SECONDS", 60)
     SCHEDULER_OUTBOX_SECONDS = _env_int("SCHEDULER_OUTBOX_SECONDS", 15)
@@ -71,6 +76,9 @@ class Config:
     # 3 days and 1 day ahead, and of overdue next steps.
     SCHEDULER_CADENCE_SECONDS = _env_int("SCHEDULER_CADENCE_SECONDS", 24 * 3600)
     SCHEDULER_REMINDER_SECONDS = _env_int("SCHEDULER_REMINDER_SECONDS", 15 * 60)
+    # After resolutions: reminders of follow-up check-ins that fell due and of overdue
+    # post-mortem action items (each reminded once).
+    SCHEDULER_AFTERCARE_SECONDS = _env_int("SCHEDULER_AFTERCARE_SECONDS", 15 * 60)
     # Scheduled exports: the job looks for due schedules and retries this often; files go to
     # EXPORT_FOLDER (one folder per schedule); a file up to EXPORT_ATTACH_MAX_BYTES is attached
     # to the e-mail, a larger one is linked. A failed run is tried EXPORT_MAX_ATTEMPTS times in
@@ -104,6 +112,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret"
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # replaced by the test fixture
     SQL_QUERY_HEADER = True
+    SURVEY_RATE_LIMIT = 0  # the rate-limit test turns it on
 
 
 class ProductionConfig(Config):

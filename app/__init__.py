@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.escalations import bp as escalations_bp
     from app.escalations.admin_views import admin_bp as escalation_admin_bp
+    from app.escalations.survey_views import survey_bp
     from app.exports import bp as exports_bp
     from app.knowledge import bp as knowledge_bp
     from app.main import bp as main_bp
@@ -141,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feed_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(knowledge_bp)
+    app.register_blueprint(survey_bp)
 
 
 def connect_subscriptions() -> None:

@@ -24,8 +24,10 @@ from app.accounts.models import (
     Tier,
 )
 from app.auth.models import User
+from app.escalations import aftercare, surveys
 from app.escalations import services as escalations
 from app.escalations.models import (
+    FollowUpOutcome,
     Category,
     IntakeChannel,
     Level,
@@ -352,6 +354,23 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
             concession_minor=50_000,
             now=now,
         )
+        survey_token = surveys.make_token(surveys.send_survey(csm, resolved, contact, now))
+        followed_up = _escalation(csm, own, text, "followed up", now, severity=Severity.LOW)
+        escalations.resolve(
+            csm,
+            followed_up,
+            kind=ResolutionKind.FIX,
+            summary=text("resolution summary"),
+            concession_minor=None,
+            now=now,
+        )
+        aftercare.record_follow_up(csm, followed_up, outcome=FollowUpOutcome.HELD, note="", now=now)
+        post_mortem = aftercare.save_post_mortem(
+            manager, resolved, {"root_cause": text("root cause")}, complete=False, now=now
+        )
+        post_mortem_action = aftercare.add_action(
+            manager, post_mortem, text=text("action item")[:500], owner=csm, due_on=today, now=now
+        )
 
         nominated = sponsorship.open_sponsorship(other.id)
         if nominated is None:  # the program may not nominate automatically
@@ -526,6 +545,11 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
             **export_ids,
             action_item=completed.action_items[0].id,
             knowledge_note=knowledge_note.id,
+            survey_token=survey_token,
+            report_figure="by_month",
+            followed_up_escalation=followed_up.id,
+            post_mortem=post_mortem.id,
+            post_mortem_action=post_mortem_action.id,
             policy=db.session.scalars(sa.select(SlaPolicy.id).order_by(SlaPolicy.id)).first(),
             template=db.session.scalars(
                 sa.select(ReplyTemplate.id).order_by(ReplyTemplate.id)
@@ -544,7 +568,14 @@ ARGUMENTS = {
     "batch_id": ["batch"],
     "template_id": ["template"],
     "policy_id": ["policy"],
-    "escalation_id": ["escalation", "executive_escalation", "resolved_escalation"],
+    "escalation_id": [
+        "escalation",
+        "executive_escalation",
+        "resolved_escalation",
+        "followed_up_escalation",
+    ],
+    "action_id": ["post_mortem_action"],
+    "name": ["report_figure"],  # a report figure's CSV (a name, not an id)
     "handoff_id": ["handoff"],
     "sponsorship_id": [
         "sponsorship",
@@ -563,7 +594,7 @@ ARGUMENTS = {
         "overdue_touchpoint",
     ],
     "item_id": ["action_item"],
-    "token": ["feed_token"],  # a calendar feed's (a string, not an id)
+    "token": ["feed_token", "survey_token"],  # a calendar feed's, a survey link's (strings)
     "schedule_id": ["schedule", "portfolio_schedule", "cron_schedule"],
     "run_id": ["run", "failed_run"],
 }

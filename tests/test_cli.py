@@ -74,7 +74,7 @@ def test_seed_demo_is_believable_and_idempotent(app):
         assert demo.check_password("demo12345")
         # Made through the services: audited, and worked as people would have.
         escalations = db.session.scalars(sa.select(Escalation)).all()
-        assert len(escalations) == 6 and sum(e.executive for e in escalations) == 3
+        assert len(escalations) == 9 and sum(e.executive for e in escalations) == 3
         sponsorships = db.session.scalars(
             sa.select(Sponsorship).where(Sponsorship.status == SponsorshipStatus.ACTIVE)
         ).all()

@@ -140,11 +140,14 @@ FILL = {
     "steps-0-text": "Fuzz next step",
     "symptoms": "Fuzz symptoms",
     "resolution": "Fuzz resolution",
+    "follow_up_days": "7",
 }
 # Where the first option is not the one that moves the record on.
 BASELINE = {
     "escalations.change_status": {"status": "waiting_on_customer", "reason": "Fuzz reason"},
     "sponsorship.end": {"exit_reason": "other"},
+    "escalations.record_follow_up": {"outcome": "held"},
+    "survey.answer": {"score": "5"},
 }
 # Actions after whose success the book is put back, so the next value meets the same state.
 CHANGES_STATE = {
@@ -178,6 +181,15 @@ CHANGES_STATE = {
     "exports.run_now",
     "exports.set_enabled",
     "knowledge.delete",
+    "escalations.record_follow_up",
+    "escalations.close",
+    "escalations.reopen",
+    "escalations.tick_action",
+    "escalations.post_mortem",
+    "escalations.add_action",
+    "escalations.set_follow_up_days",
+    "survey.answer",
+    "survey.send",
 }
 EXTRA_PAGES = [
     "/escalations/new?account_id={account}",
@@ -198,6 +210,7 @@ GROUPS = [
     "review",
     "exports",
     "knowledge",
+    "survey",
 ]
 
 

@@ -427,6 +427,70 @@ RIGHTS = {
     # run by its owner (while allowed to own) and the admins. "own": the signed-in user's (a
     # CSM's or AE's own is one whose owner lost the role), "other": another admin's,
     # "received": another admin's with the signed-in user among its recipients.
+    # After the resolution: whoever may work the escalation records the check-in, moves it,
+    # closes and reopens; everyone reads a post-mortem, its owner, managers and admins write
+    # it; an action item's owner (or a manager) ticks it.
+    ("escalations.record_follow_up", "POST", "own"): (
+        "/escalations/{own_esc}/follow-up",
+        only(WORKERS, 422),
+    ),
+    ("escalations.record_follow_up", "POST", "other"): (
+        "/escalations/{other_esc}/follow-up",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.set_follow_up_days", "POST", "own"): (
+        "/escalations/{own_esc}/follow-up-days",
+        only(WORKERS, 422),
+    ),
+    ("escalations.set_follow_up_days", "POST", "other"): (
+        "/escalations/{other_esc}/follow-up-days",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.close", "POST", "own"): ("/escalations/{own_esc}/close", only(WORKERS, 422)),
+    ("escalations.close", "POST", "other"): (
+        "/escalations/{other_esc}/close",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.reopen", "GET", "own"): ("/escalations/{own_esc}/reopen", only(WORKERS, 200)),
+    ("escalations.reopen", "GET", "other"): (
+        "/escalations/{other_esc}/reopen",
+        only(MANAGERS, 200),
+    ),
+    ("escalations.reopen", "POST", "other"): (
+        "/escalations/{other_esc}/reopen",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.post_mortem", "GET", ""): (
+        "/escalations/{own_esc}/post-mortem",
+        {ANON: 302, "*": 200},
+    ),
+    ("escalations.post_mortem", "POST", "other"): (
+        "/escalations/{other_esc}/post-mortem",
+        only(MANAGERS, 302),
+    ),
+    ("escalations.add_action", "POST", "other"): (
+        "/escalations/{other_esc}/post-mortem/actions",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.tick_action", "POST", "own"): (
+        "/escalations/{own_esc}/post-mortem/actions/{my_pm_action}/done",
+        {ANON: 302, "*": 302},
+    ),
+    ("escalations.tick_action", "POST", "other"): (
+        "/escalations/{own_esc}/post-mortem/actions/{other_pm_action}/done",
+        only(MANAGERS, 302),
+    ),
+    ("escalations.work", "GET", ""): ("/escalations/work", {ANON: 302, "*": 200}),
+    # The customer's survey page needs no sign-in: a link that is not a signed token is a 404
+    # for anyone. Sending it is for whoever may work the escalation.
+    ("survey.answer", "GET", ""): ("/survey/not-a-signed-token", {ANON: 404, "*": 404}),
+    ("survey.answer", "POST", ""): ("/survey/not-a-signed-token", {ANON: 404, "*": 404}),
+    ("survey.thanks", "GET", ""): ("/survey/thanks", {ANON: 200, "*": 200}),
+    ("survey.send", "POST", "own"): ("/escalations/{own_esc}/survey/send", only(WORKERS, 302)),
+    ("survey.send", "POST", "other"): (
+        "/escalations/{other_esc}/survey/send",
+        only(MANAGERS, 302),
+    ),
     # Knowledge: everyone signed in reads and searches; admins, managers, CSMs and AEs write
     # and change any note; the note's author or an admin deletes it.
     ("knowledge.index", "GET", ""): ("/knowledge/?q=請求", {ANON: 302, "*": 200}),
@@ -625,6 +689,7 @@ def world(
             ids.update(_touchpoints(own, other, me or someone, someone, executive))
             ids.update(_exports(export_folder, me or someone, other_admin))
             ids.update(_knowledge(me or someone, someone, ids["own_esc"]))
+            ids.update(_post_mortem_actions(ids["post_mortem"], me or someone, someone))
             sponsorship = db.session.get(Sponsorship, ids["sponsorship"])
             ids.update(
                 other_executive=other_executive,
@@ -639,6 +704,23 @@ def world(
         return ids
 
     return build
+
+
+def _post_mortem_actions(post_mortem_id, me, someone) -> dict:
+    """Action items of the post-mortem: one of the user's, one of someone else's."""
+    from datetime import date
+
+    from app.escalations.models import PostMortemAction
+
+    ids = {}
+    for key, owner in (("my_pm_action", me), ("other_pm_action", someone)):
+        action = PostMortemAction(
+            post_mortem_id=post_mortem_id, text="Fix it", owner_id=owner, due_on=date.today()
+        )
+        db.session.add(action)
+        db.session.flush()
+        ids[key] = action.id
+    return ids
 
 
 def _knowledge(me, someone, escalation_id) -> dict:

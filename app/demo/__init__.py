@@ -1,5 +1,6 @@
 """Demo data for `make run`: `flask seed-demo` loads the demo users, a book of 36 accounts,
-six escalations (three executive), an active sponsorship with its success plan, touchpoints and
+nine escalations (three executive; one resolved with its check-in due, one followed up, one
+closed with its post-mortem), an active sponsorship with its success plan, touchpoints and
 two export schedules.
 
 Not product code: it sits above every domain and calls their services, so demo records obey

@@ -1,6 +1,7 @@
-"""Demo escalations: six believable cases in every state, three of them executive, raised and
+"""Demo escalations: nine believable cases in every state, three of them executive, raised and
 worked through the escalation services (clocks, handoffs, timeline, audit rows, notices) at
-times in the past."""
+times in the past; after the resolution, a check-in pending (one overdue), one that held, and
+one closed with its completed post-mortem and action items."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -8,13 +9,16 @@ import sqlalchemy as sa
 
 from app.accounts.models import Account
 from app.auth.models import User
-from app.escalations import services
+from app.escalations import aftercare, services
 from app.escalations.models import (
+    Answer,
     Category,
     Escalation,
+    FollowUpOutcome,
     IntakeChannel,
     Level,
     ResolutionKind,
+    RootCause,
     Status,
 )
 from app.escalations.models import Severity as S
@@ -78,6 +82,39 @@ DEMO = [
         (),
         80,
         ["update", "investigating", "resolve"],
+    ),
+    (
+        "initech.io",
+        "SSO login fails for part of the staff",
+        "About a third of their users cannot sign in through SSO since the certificate rotation.",
+        IntakeChannel.EMAIL,
+        Category.TECHNICAL,
+        S.MEDIUM,
+        (),
+        200,
+        ["update", "investigating", "check_in_1_day", "resolve"],
+    ),
+    (
+        "tokai-medical.co.jp",
+        "予約画面の表示崩れ",
+        "タブレットで予約画面のボタンが重なり、受付業務に支障が出ている。",
+        IntakeChannel.PHONE,
+        Category.SERVICE_QUALITY,
+        S.LOW,
+        (),
+        400,
+        ["update", "investigating", "resolve", "held"],
+    ),
+    (
+        "kansai-telecom.co.jp",
+        "請求データの連携が止まった",
+        "月次の請求データが基幹システムに連携されず、請求書の発行が2日遅れた。",
+        IntakeChannel.EMAIL,
+        Category.BILLING,
+        S.HIGH,
+        (),
+        600,
+        ["update", "investigating", "resolve", "held", "post_mortem", "close"],
     ),
     (
         "contoso-pharma.com",
@@ -170,6 +207,56 @@ def seed(users: dict[str, User]) -> int:
                     concession_minor=None,
                     now=at,
                 )
+            else:
+                at = _aftercare_step(step, escalation, actor, users, at)
             at += timedelta(minutes=30)
         created += 1
     return created
+
+
+def _aftercare_step(step: str, escalation: Escalation, actor, users, at: datetime) -> datetime:
+    """After the resolution: a short check-in (overdue by now), the check-in held (on its due
+    day), a completed post-mortem with action items (one done, one overdue, one ahead), the
+    close. Returns the time the step happened."""
+    if step == "check_in_1_day":
+        aftercare.set_follow_up_days(actor, escalation, 1, at)
+    elif step == "held":
+        at = escalation.resolved_at + timedelta(days=escalation.follow_up_days)
+        aftercare.record_follow_up(
+            actor,
+            escalation,
+            outcome=FollowUpOutcome.HELD,
+            note="先方確認済み。翌月分も正常に連携されています。",
+            now=at,
+        )
+    elif step == "post_mortem":
+        manager = users["manager@demo.test"]
+        post_mortem = aftercare.save_post_mortem(
+            manager,
+            escalation,
+            {
+                "root_cause_category": RootCause.THIRD_PARTY,
+                "root_cause": "連携先の API 仕様変更が事前に通知されず、夜間バッチが失敗し続けた。",
+                "went_well": "L2 が半日で原因を特定し、手動連携で当日中に請求書を発行した。",
+                "to_improve": "連携失敗を監視で検知できず、顧客からの連絡で初めて気付いた。",
+                "preventable": Answer.YES,
+                "lower_level": Answer.NO,
+            },
+            complete=True,
+            now=at,
+        )
+        today = at.date()
+        for text, owner, days, done in (
+            ("夜間連携バッチの失敗をアラート通知する", actor, 7, True),
+            ("連携先と API 変更の事前通知ルールを合意する", manager, 14, False),
+            ("請求連携の手動リカバリ手順を文書化する", actor, 60, False),
+        ):
+            due = today + timedelta(days=days)
+            action = aftercare.add_action(
+                manager, post_mortem, text=text, owner=owner, due_on=due, now=at
+            )
+            if done:
+                aftercare.set_action_done(owner, action, True, at + timedelta(days=5))
+    elif step == "close":
+        aftercare.close(actor, escalation, at)
+    return at

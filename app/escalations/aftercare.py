@@ -8,12 +8,15 @@ reopens. Closing a critical, high or executive escalation needs a completed post
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
+from app.accounts.models import Contact, ContactRole
 from app.audit import services as audit
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.escalations import clocks
 from app.escalations.models import (
     DONE_STATUSES,
+    OPEN_STATUSES,
     ClockKind,
     Escalation,
     FollowUp,
@@ -52,6 +55,21 @@ notification_messages.register("action_overdue", ACTION_OVERDUE)
 
 class PostMortemMissing(DomainError):
     pass
+
+
+# Who may (the rest follows can_work_escalation: whoever may work the escalation now)
+
+
+def can_write_post_mortem(user, escalation: Escalation) -> bool:
+    """Managers and admins write post-mortems (SPEC), and so does the escalation's owner."""
+    if user.has_role(Role.ADMIN, Role.MANAGER):
+        return True
+    return escalation.owner_id is not None and escalation.owner_id == user.id
+
+
+def can_tick_action(user, action: PostMortemAction) -> bool:
+    """An action item is marked done (or not) by its owner, managers and admins."""
+    return user.has_role(Role.ADMIN, Role.MANAGER) or action.owner_id == user.id
 
 
 def needs_post_mortem(escalation: Escalation) -> bool:
@@ -95,6 +113,16 @@ def close_blockers(escalation: Escalation) -> list:
 
 def set_follow_up_days(actor, escalation: Escalation, days: int, now: datetime) -> None:
     """Change the days to the check-in; a pending check-in moves with it."""
+    if escalation.status not in (*OPEN_STATUSES, Status.RESOLVED):
+        raise TransitionNotAllowed(
+            _l(
+                "The check-in can be moved only while the escalation is open or resolved "
+                "(it is “%(status)s”).",
+                status=_status_label(escalation.status),
+            )
+        )
+    if not 1 <= days <= 365:
+        raise DomainError(_l("Enter a number of days from 1 to 365."))
     old = escalation.follow_up_days
     if old == days:
         return
@@ -337,3 +365,64 @@ def remind_due(now: datetime, today: date) -> dict:
         )
     db.session.flush()
     return {"follow_ups_due": len(due), "actions_overdue": len(overdue)}
+
+
+# Reading: a person's work, the post-mortem's action items, the check-in, who is surveyed
+
+
+def pending_follow_ups_of(user_id: int) -> sa.Select:
+    """The check-ins waiting on a person (those of the escalations they own; an escalation
+    without an owner, the one who owned it when it was resolved), soonest due first."""
+    owner = sa.func.coalesce(Escalation.owner_id, FollowUp.owner_id)
+    return (
+        sa.select(FollowUp)
+        .join(Escalation, Escalation.id == FollowUp.escalation_id)
+        .where(FollowUp.outcome.is_(None), FollowUp.cancelled_at.is_(None), owner == user_id)
+        .order_by(FollowUp.due_at, FollowUp.id)
+    )
+
+
+def open_actions_of(user_id: int) -> sa.Select:
+    """A person's open post-mortem action items, earliest due first (the overdue ones)."""
+    return (
+        sa.select(PostMortemAction)
+        .where(PostMortemAction.owner_id == user_id, PostMortemAction.done_at.is_(None))
+        .order_by(PostMortemAction.due_on, PostMortemAction.id)
+    )
+
+
+# What a row of the work page shows besides the record itself.
+FOLLOW_UP_OPTIONS = (joinedload(FollowUp.escalation),)
+ACTION_OPTIONS = (joinedload(PostMortemAction.post_mortem).joinedload(PostMortem.escalation),)
+
+
+def actions_of(post_mortem: PostMortem | None) -> list[PostMortemAction]:
+    """The post-mortem's action items with their owners, in one query."""
+    if post_mortem is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(PostMortemAction)
+            .where(PostMortemAction.post_mortem_id == post_mortem.id)
+            .options(joinedload(PostMortemAction.owner))
+            .order_by(PostMortemAction.due_on, PostMortemAction.id)
+        )
+    )
+
+
+def latest_follow_up(escalation: Escalation) -> FollowUp | None:
+    """The check-in of the latest resolution (pending or recorded), if not cancelled."""
+    return db.session.scalars(
+        sa.select(FollowUp)
+        .where(FollowUp.escalation_id == escalation.id, FollowUp.cancelled_at.is_(None))
+        .options(joinedload(FollowUp.recorded_by))
+        .order_by(FollowUp.id.desc())
+    ).first()
+
+
+SURVEY_ROLES = (ContactRole.EXECUTIVE, ContactRole.ECONOMIC_BUYER)
+
+
+def default_survey_contact(contacts: list[Contact]) -> Contact | None:
+    """The first executive or economic buyer among the contacts, else nobody."""
+    return next((c for c in contacts if c.role in SURVEY_ROLES), None)

@@ -4,6 +4,7 @@ watchers and owner, SLA policies and reply templates."""
 import json
 from zoneinfo import available_timezones
 
+from flask_babel import format_date
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -18,19 +19,24 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.accounts.forms import CalendarDateField, WholeNumberField
 from app.escalations.labels import (
+    ANSWER_LABELS,
     CATEGORY_LABELS,
     ESCALATION_STATUS_LABELS,
+    FOLLOW_UP_OUTCOME_LABELS,
     INTAKE_CHANNEL_LABELS,
     LEVEL_LABELS,
     RESOLUTION_LABELS,
+    ROOT_CAUSE_LABELS,
     SEVERITY_LABELS,
     TEMPLATE_KEYS,
 )
-from app.escalations.models import OPEN_STATUSES, Status
+from app.escalations.models import OPEN_STATUSES, Answer, FollowUpOutcome, RootCause, Status
 from app.forms import choices, parse_amount
 from app.i18n import lazy_gettext as _l
 from app.i18n import lazy_pgettext
+from app.validators import DateWithin
 from app.versioning import VersionedForm
 
 TEXT = [InputRequired(), Length(max=5000)]
@@ -157,9 +163,43 @@ class ResolveForm(FlaskForm):
         validators=[Optional()],
         description=_l("Only for concessions, in the account's currency."),
     )
+    # Choices and the help text come from the view (the account's contacts with an e-mail).
+    survey_contact_id = SelectField(
+        _l("Send the satisfaction survey to"), coerce=str, validate_choice=True, default=""
+    )
     submit = SubmitField(_l("Resolve"))
 
     currency: str = "JPY"
+
+    def offer_survey(self, contacts, survey, default) -> dict:
+        """The survey choice: "Do not send" and the contacts with an e-mail, the default one
+        chosen while no survey was sent (a reopened escalation resolved again sends another
+        only when the owner picks a contact). Returns the contacts by choice value."""
+        field = self.survey_contact_id
+        if survey is not None and survey.answered_at is not None:
+            contacts, default = [], None
+            field.description = _l(
+                "The customer already answered the survey (score %(score)s/5).",
+                score=survey.score,
+            )
+        elif survey is not None:
+            default = None
+            field.description = _l(
+                "A survey was already sent to %(email)s on %(date)s. Choose a contact only to "
+                "send it again (the old link stops working).",
+                email=survey.email,
+                date=format_date(survey.sent_at),
+            )
+        elif not contacts:
+            field.description = _l("The account has no contact with an e-mail address.")
+        else:
+            field.description = _l("An e-mail with a one-time link; one survey per escalation.")
+        field.choices = [("", _l("Do not send"))] + [
+            (str(c.id), f"{c.name} <{c.email}>") for c in contacts
+        ]
+        if not self.is_submitted():
+            field.data = str(default.id) if default is not None else ""
+        return {str(c.id): c for c in contacts}
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -318,3 +358,115 @@ class WidespreadForm(FlaskForm):
         import re
 
         return [d for d in re.split(r"[\s,、]+", self.domains.data or "") if d]
+
+
+# After the resolution: the check-in, reopening, the post-mortem and its action items.
+
+
+class FollowUpForm(FlaskForm):
+    outcome = SelectField(
+        _l("Did the solution hold?"),
+        choices=[("", "—"), *choices(FOLLOW_UP_OUTCOME_LABELS)],
+        default="",
+        validators=[InputRequired(message=_l("Choose whether the solution held."))],
+    )
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("What the customer said. Required when it failed: it is the reason."),
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField(_l("Record the check-in"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Across fields, so not inline: Optional() on the note would skip an inline check.
+        failed = self.outcome.data == FollowUpOutcome.FAILED.value
+        if failed and not (self.note.data or "").strip():
+            self.note.errors.append(_l("Say why the solution did not hold."))
+            ok = False
+        return ok
+
+
+class FollowUpDaysForm(FlaskForm):
+    follow_up_days = WholeNumberField(
+        _l("Follow-up after (days)"),
+        validators=[
+            InputRequired(message=_l("Enter a number of days from 1 to 365.")),
+            NumberRange(min=1, max=365, message=_l("Enter a number of days from 1 to 365.")),
+        ],
+        description=_l("Days from the resolution to the check-in."),
+    )
+    submit = SubmitField(_l("Change the check-in date"))
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why is it reopened?"),
+        validators=[
+            InputRequired(message=_l("Say why the escalation is reopened.")),
+            Length(max=500),
+        ],
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField(_l("Reopen"))
+
+    def validate_reason(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Say why the escalation is reopened."))
+
+
+class PostMortemForm(VersionedForm):
+    root_cause_category = SelectField(
+        _l("Root cause category"), choices=[("", "—"), *choices(ROOT_CAUSE_LABELS)], default=""
+    )
+    root_cause = TextAreaField(_l("Root cause"), validators=[Length(max=20000)])
+    went_well = TextAreaField(_l("What went well"), validators=[Length(max=20000)])
+    to_improve = TextAreaField(_l("What to improve"), validators=[Length(max=20000)])
+    preventable = SelectField(
+        _l("Could it have been prevented?"),
+        choices=[("", "—"), *choices(ANSWER_LABELS)],
+        default="",
+    )
+    lower_level = SelectField(
+        _l("Could it have been resolved at a lower level?"),
+        choices=[("", "—"), *choices(ANSWER_LABELS)],
+        default="",
+    )
+    submit = SubmitField(_l("Save"))
+    complete = SubmitField(_l("Save and complete"))
+
+    def values(self) -> dict:
+        """The post-mortem's parts as the service takes them."""
+        return {
+            "root_cause_category": RootCause(self.root_cause_category.data)
+            if self.root_cause_category.data
+            else None,
+            "root_cause": (self.root_cause.data or "").strip(),
+            "went_well": (self.went_well.data or "").strip(),
+            "to_improve": (self.to_improve.data or "").strip(),
+            "preventable": Answer(self.preventable.data) if self.preventable.data else None,
+            "lower_level": Answer(self.lower_level.data) if self.lower_level.data else None,
+        }
+
+
+class ActionItemForm(FlaskForm):
+    text = StringField(
+        _l("Action item"),
+        validators=[InputRequired(message=_l("Write what is to be done.")), Length(max=500)],
+    )
+    owner_id = SelectField(
+        _l("Owner"),
+        coerce=str,
+        validate_choice=True,
+        validators=[InputRequired(message=_l("Choose who owns the action item."))],
+    )
+    due_on = CalendarDateField(
+        _l("Due date"),
+        validators=[InputRequired(message=_l("Enter the due date.")), DateWithin()],
+    )
+    submit = SubmitField(_l("Add action item"))
+
+    def validate_text(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Write what is to be done."))

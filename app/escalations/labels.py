@@ -55,7 +55,8 @@ ESCALATION_STATUS_LABELS = {
     Status.WAITING_ON_CUSTOMER: _l("Waiting on customer"),
     Status.RESOLVED: _l("Resolved"),
     Status.FOLLOW_UP: _l("Follow-up"),
-    Status.CLOSED: _l("Closed"),
+    # With a context: the catalog's "Closed" is a business day's (休業).
+    Status.CLOSED: lazy_pgettext("escalation status", "Closed"),
 }
 FOLLOW_UP_OUTCOME_LABELS = {
     FollowUpOutcome.HELD: _l("Held"),
@@ -219,7 +220,7 @@ ENTITY_LABELS.update({"post_mortem": _l("post-mortem")})
 ACTION_LABELS.update(
     {
         "follow_up": _l("Follow-up recorded"),
-        "close": _l("Closed"),
+        "close": lazy_pgettext("escalation status", "Closed"),
         "reopen": _l("Reopened"),
         "post_mortem": _l("Post-mortem"),
         "action_item": _l("Action item"),

@@ -18,11 +18,13 @@ from app.auth.permissions import (
     require,
 )
 from app.auth.services import user_choices
-from app.escalations import bp, clocks, form_values, queries, services
+from app.escalations import aftercare, bp, clocks, form_values, queries, services, surveys
 from app.escalations.forms import (
     CustomerUpdateForm,
     EditEscalationForm,
     EscalationForm,
+    FollowUpDaysForm,
+    FollowUpForm,
     HandoffForm,
     NoteForm,
     OwnerForm,
@@ -40,7 +42,16 @@ from app.escalations.labels import (
     SEVERITY_LABELS,
     SORT_LABELS,
 )
-from app.escalations.models import Escalation, Handoff, IntakeChannel, Level, ResolutionKind, Status
+from app.escalations.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    Escalation,
+    Handoff,
+    IntakeChannel,
+    Level,
+    ResolutionKind,
+    Status,
+)
 from app.extensions import db
 from app.formatting import to_minor_units
 from app.forms import ConfirmForm
@@ -158,6 +169,7 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         now=now,
         clock_state=lambda state: CLOCK_STATES[state],
     )
+    context.update(_aftercare_context(escalation, can_work, forms))
     if can_work:
         watchers = forms.pop("watchers_form", None) or WatchersForm()
         watchers.watcher_ids.choices = user_choices(*WORKERS, Role.EXECUTIVE)
@@ -170,6 +182,30 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         owner.owner_id.data = str(escalation.owner_id or "")
         context["owner_form"] = owner
     context.update(forms)
+    return context
+
+
+def _aftercare_context(escalation: Escalation, can_work: bool, forms: dict) -> dict:
+    """The page's after-the-resolution panel: the check-in, closing, the post-mortem and the
+    survey, with the forms of those who may use them."""
+    done = escalation.status in DONE_STATUSES
+    post_mortem = aftercare.post_mortem_of(escalation)
+    context = dict(
+        follow_up=aftercare.latest_follow_up(escalation) if done else None,
+        post_mortem=post_mortem,
+        needs_post_mortem=aftercare.needs_post_mortem(escalation),
+        can_write_post_mortem=aftercare.can_write_post_mortem(current_user, escalation),
+        close_blockers=aftercare.close_blockers(escalation) if done else [],
+        close_error=forms.pop("close_error", None),
+        survey=surveys.survey_of(escalation),
+    )
+    if can_work and escalation.status == Status.RESOLVED:
+        context["follow_up_form"] = forms.pop("follow_up_form", None) or FollowUpForm()
+    if can_work and escalation.status in (*OPEN_STATUSES, Status.RESOLVED):
+        days = forms.pop("days_form", None)
+        if days is None:
+            days = FollowUpDaysForm(follow_up_days=escalation.follow_up_days, formdata=None)
+        context["days_form"] = days
     return context
 
 
@@ -310,8 +346,14 @@ def resolve(escalation_id: int):
     require(can_work_escalation(current_user, escalation))
     form = ResolveForm()
     form.currency = escalation.account.currency
+    survey_to = surveys.survey_contacts(escalation)
+    contacts = form.offer_survey(
+        survey_to, surveys.survey_of(escalation), aftercare.default_survey_contact(survey_to)
+    )
     if form.validate_on_submit():
         concession = getattr(form, "concession_amount", None)
+        contact = contacts.get(form.survey_contact_id.data)
+        now = utcnow()
         try:
             services.resolve(
                 current_user,
@@ -321,14 +363,21 @@ def resolve(escalation_id: int):
                 concession_minor=to_minor_units(concession, form.currency)
                 if concession is not None
                 else None,
-                now=utcnow(),
+                now=now,
             )
         except DomainError as error:
             form.kind.errors.append(str(error))
         else:
-            db.session.commit()
-            flash(_("Escalation resolved."), "success")
-            return _back(escalation)
+            try:
+                if contact is not None:
+                    surveys.send_survey(current_user, escalation, contact, now)
+            except DomainError as error:
+                db.session.rollback()  # nothing half saved: not resolved without its survey
+                form.survey_contact_id.errors.append(str(error))
+            else:
+                db.session.commit()
+                flash(_("Escalation resolved."), "success")
+                return _back(escalation)
     status = 422 if form.errors else 200
     return render_template("escalations/resolve.html", form=form, escalation=escalation), status
 
@@ -425,3 +474,7 @@ def account_sections(account: Account, *, viewer, **_) -> list[signals.Section]:
         context = {"widespread": widespread, "open_escalations": open_escalations}
         sections.append(signals.Section("top", "escalations/_account_top.html", context))
     return sections
+
+
+# The routes after the resolution, on the same blueprint.
+from app.escalations import aftercare_views  # noqa: E402, F401

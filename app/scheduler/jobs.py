@@ -78,6 +78,17 @@ def touchpoint_reminders(now: datetime) -> dict:
     return outcome
 
 
+def aftercare(now: datetime) -> dict:
+    """Remind owners of follow-up check-ins that fell due and of overdue post-mortem action
+    items, once each."""
+    from app.escalations.aftercare import remind_due
+    from app.extensions import db
+
+    outcome = remind_due(now, local_today(now))
+    db.session.commit()
+    return outcome
+
+
 def exports(now: datetime) -> dict:
     """Run the export schedules that are due, and retry the failed runs whose time came."""
     from app.exports.runner import run_due
@@ -93,6 +104,7 @@ JOBS: dict[str, Job] = {
     "touchpoint_cadence": Job("SCHEDULER_CADENCE_SECONDS", touchpoint_cadence),
     "touchpoint_reminders": Job("SCHEDULER_REMINDER_SECONDS", touchpoint_reminders),
     "exports": Job("SCHEDULER_EXPORTS_SECONDS", exports),
+    "aftercare": Job("SCHEDULER_AFTERCARE_SECONDS", aftercare),
 }
 
 
