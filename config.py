@@ -79,6 +79,8 @@ class Config:
     # After resolutions: reminders of follow-up check-ins that fell due and of overdue
     # post-mortem action items (each reminded once).
     SCHEDULER_AFTERCARE_SECONDS = _env_int("SCHEDULER_AFTERCARE_SECONDS", 15 * 60)
+    # The reports page's figures: recounted for the escalations changed since the last run.
+    SCHEDULER_REPORTS_SECONDS = _env_int("SCHEDULER_REPORTS_SECONDS", 300)
     # Scheduled exports: the job looks for due schedules and retries this often; files go to
     # EXPORT_FOLDER (one folder per schedule); a file up to EXPORT_ATTACH_MAX_BYTES is attached
     # to the e-mail, a larger one is linked. A failed run is tried EXPORT_MAX_ATTEMPTS times in

@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     from app.exports import models as _exports  # noqa: F401
     from app.knowledge import models as _knowledge  # noqa: F401
     from app.notifications import models as _notifications  # noqa: F401
+    from app.reports import models as _reports  # noqa: F401
     from app.scheduler import models as _scheduler  # noqa: F401
     from app.sponsorship import models as _sponsorship  # noqa: F401
     from app.touchpoints import models as _touchpoints  # noqa: F401
@@ -125,6 +126,7 @@ def register_blueprints(app: Flask) -> None:
     from app.knowledge import bp as knowledge_bp
     from app.main import bp as main_bp
     from app.notifications import bp as notifications_bp
+    from app.reports import bp as reports_bp
     from app.sponsorship import bp as sponsorship_bp
     from app.touchpoints import bp as touchpoints_bp
     from app.touchpoints import review_bp
@@ -142,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feed_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(knowledge_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(survey_bp)
 
 
@@ -185,9 +188,13 @@ def register_errorhandlers(app: Flask) -> None:
         return render_error(413, _("File too large"), _("The uploaded file is too large."))
 
     @app.errorhandler(StaleDataError)
-    def stale_data(_error):
-        # Two saves raced past the form's version check; the database refused the second.
+    @app.errorhandler(sa.exc.IntegrityError)
+    def saved_meanwhile(error):
+        # Two saves raced past the form's version check (StaleDataError), or two first saves
+        # of a one-per-record row (a post-mortem, a survey) met a unique key: the database
+        # kept the first, refused the second.
         db.session.rollback()
+        app.logger.warning("a save lost a race: %s", type(error).__name__)
         return render_error(
             409,
             _("Changed by someone else"),

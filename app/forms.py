@@ -53,8 +53,9 @@ def halfwidth(text: str | None) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
 
 
-def parse_amount(text: str, currency: str) -> Decimal:
-    """An ARR as a person types it ('1,200,000', '1200000.50', '１２，０００'); ValueError why."""
+def parse_amount(text: str, currency: str, negative=None) -> Decimal:
+    """An ARR as a person types it ('1,200,000', '1200000.50', '１２，０００'); ValueError why
+    (`negative`: what to say of a negative amount, when it is not an ARR)."""
     cleaned = "".join(halfwidth(text).replace(",", "").replace("_", "").split())
     if not cleaned:
         raise ValueError(_l("Enter the ARR (0 if none)."))
@@ -65,7 +66,7 @@ def parse_amount(text: str, currency: str) -> Decimal:
     if amount is None or not amount.is_finite():
         raise ValueError(_l("Enter a number such as 1200000 or 1200000.50."))
     if amount < 0:
-        raise ValueError(_l("The ARR cannot be negative."))
+        raise ValueError(negative or _l("The ARR cannot be negative."))
     places = minor_units_exponent(currency)
     if -amount.as_tuple().exponent > places:
         raise ValueError(

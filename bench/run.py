@@ -76,7 +76,13 @@ from exports import CSV_ROWS_PER_SECOND as EXPORT_CSV_ROWS_PER_SECOND
 from exports import MAX_MB as EXPORT_MAX_MB
 from exports import measure as measure_exports  # bench/exports.py, beside this script
 from exports import report_lines as exports_report
+from knowledge import measure as measure_knowledge  # bench/knowledge.py, beside this script
+from knowledge import pages as knowledge_pages
+from knowledge import report_lines as knowledge_report
 from psycopg import sql
+from reports import measure as measure_reports  # bench/reports.py, beside this script
+from reports import pages as report_pages
+from reports import report_lines as reports_report
 from review import ACCOUNTS as REVIEW_ACCOUNTS  # bench/review.py, beside this script
 from review import time_briefs as time_review_briefs
 
@@ -1038,6 +1044,10 @@ def brief_lines(briefs: dict) -> list[str]:
 def bench_database(kind: str, args) -> dict:
     env, facts = prepare(kind, args)
     review_facts = prepare_review(kind, env)
+    log(f"[{kind}] knowledge notes: seeding 10,000 if missing, timing the search in process")
+    facts["knowledge"] = measure_knowledge(kind, env, BenchError)
+    log(f"[{kind}] building the report rollups (bench/reports.py)")
+    facts["reports"] = measure_reports(kind, env, BenchError)
     busy = busy_share()
     if busy is not None:
         log(f"[{kind}] CPU in use by other processes before the run: {busy:.0%}")
@@ -1050,6 +1060,8 @@ def bench_database(kind: str, args) -> dict:
         # The executive review of REVIEW_ACCOUNTS accounts, before the last baseline.
         pages.insert(-1, {"page": "exec review", "path": review_facts["path"], "login": True})
         pages[-2]["kind"] = "review"
+        pages[-1:-1] = knowledge_pages(facts["knowledge"])  # p95/ratio like the other pages
+        pages[-1:-1] = report_pages()
         results = []
         for page in pages:
             log(f"  wrk {page['page']:<16} {page['path']}")
@@ -1245,6 +1257,10 @@ def print_report(kind: str, report: dict) -> None:
     for line in brief_lines(report["briefs"]):
         log(line)
     for line in exports_report(report["exports"]):
+        log(line)
+    for line in knowledge_report(report["knowledge"]):
+        log(line)
+    for line in reports_report(report["reports"]):
         log(line)
     targets = [row["target"] for row in report["pages"] if row["target"]]
     targets += [sweep[name]["target"] for name in ("minute", "scan") if sweep[name]["target"]]

@@ -163,6 +163,13 @@ class _Chooser:
         return self.keys[-1]
 
 
+def _minutes(start: datetime, end: datetime | None) -> int | None:
+    """Business minutes between two moments, taking a calendar day as one office day."""
+    if end is None:
+        return None
+    return int((end - start).total_seconds() / 60 * OFFICE_DAY_MINUTES / 1440)
+
+
 def _swept(moment: datetime, anchor: datetime) -> datetime:
     """When a sweep running every minute up to the anchor first saw `moment`."""
     behind = (anchor - moment) // SWEEP_EVERY
@@ -376,6 +383,8 @@ class _Book:
         row.update(
             status=status,
             level=level,
+            first_response_minutes=_minutes(created, first_response),
+            resolution_minutes=None,
             first_response_at=first_response,
             next_update_due_at=next_due,
             resolved_at=None,
@@ -397,6 +406,8 @@ class _Book:
         row.update(
             status=Status.RESOLVED,
             level=level,
+            first_response_minutes=_minutes(created, first_response),
+            resolution_minutes=_minutes(created, resolved),
             first_response_at=first_response,
             next_update_due_at=None,
             resolved_at=resolved,
@@ -568,6 +579,7 @@ def seed(users: dict[str, User], count: int, *, anchor: datetime | None = None) 
             )
         )
         db.session.commit()
+    aftercare(users)
     seconds = time.monotonic() - started
     click.echo(
         f"bench escalations: {count} ({totals['open']} open, {totals['clocks']} SLA clocks, "
@@ -575,3 +587,67 @@ def seed(users: dict[str, User], count: int, *, anchor: datetime | None = None) 
         f"{totals['updates']} customer updates) in {seconds:.1f} s"
     )
     return {"escalations": count, "created": count - have, "seconds": seconds, **totals}
+
+
+ROOT_CAUSES = ("product_defect", "process", "communication", "expectation_mismatch", "third_party")
+
+
+def aftercare(users: dict[str, User]) -> None:
+    """What happened after the resolutions, in bulk SQL (skipped when surveys exist): a third of
+    the resolved escalations are closed and a third in follow-up; every resolved one has its
+    first-response and resolution clocks stopped (met when within the policy's target); 30%
+    answered the survey; the critical and high ones have a completed post-mortem."""
+    run = db.session.execute
+    if run(sa.text("SELECT count(*) FROM escalation_surveys")).scalar():
+        return
+    started = time.monotonic()
+    json_list = "CAST('[]' AS JSON)" if db.engine.dialect.name == "postgresql" else "'[]'"
+    manager = users["manager@demo.test"].id
+    run(
+        sa.text(
+            "UPDATE escalations SET status = CASE WHEN id % 3 = 0 THEN 'closed' ELSE 'follow_up'"
+            " END, closed_at = CASE WHEN id % 3 = 0 THEN resolved_at END"
+            " WHERE status = 'resolved' AND id % 3 <> 2"
+        )
+    )
+    for kind, at, minutes in (
+        ("first_response", "first_response_at", "first_response_minutes"),
+        ("resolution", "resolved_at", "resolution_minutes"),
+    ):
+        run(
+            sa.text(
+                "INSERT INTO sla_clocks (escalation_id, kind, started_at, target_minutes,"  # noqa: S608 - fixed names, no input
+                " stopped_at, met) SELECT e.id, :kind, e.created_at, p.{target}, e.{at},"
+                " e.{minutes} <= p.{target} FROM escalations e JOIN sla_policies p"
+                " ON p.severity = e.severity WHERE e.resolved_at IS NOT NULL".format(
+                    target=f"{kind}_minutes", at=at, minutes=minutes
+                )
+            ),
+            {"kind": kind},
+        )
+    run(
+        sa.text(
+            "INSERT INTO escalation_surveys (escalation_id, email, language, nonce, sent_at,"  # noqa: S608 - fixed names, no input
+            " expires_at, times_sent, answered_at, score, comment, reasons, reason_text)"
+            " SELECT id, 'customer@example.test', 'en', 'bench-' || CAST(id AS VARCHAR(20)),"
+            " resolved_at, resolved_at, 1, resolved_at, CASE WHEN id % 5 = 0 THEN 2"
+            " WHEN id % 5 = 1 THEN 3 ELSE 4 + id % 2 END, '', " + json_list + ", ''"
+            " FROM escalations WHERE resolved_at IS NOT NULL AND id % 10 < 3"
+        )
+    )
+    causes = " ".join(f"WHEN {n} THEN '{cause}'" for n, cause in enumerate(ROOT_CAUSES))
+    run(
+        sa.text(
+            "INSERT INTO post_mortems (escalation_id, root_cause_category, root_cause, went_well,"  # noqa: S608 - fixed names, no input
+            " to_improve, completed_at, completed_by_id, author_id, version, created_at,"
+            f" updated_at) SELECT id, CASE id % 5 {causes} END, '', '', '', resolved_at,"
+            " :manager, :manager, 1, resolved_at, resolved_at FROM escalations"
+            " WHERE resolved_at IS NOT NULL AND severity IN ('critical', 'high')"
+        ),
+        {"manager": manager},
+    )
+    db.session.commit()
+    click.echo(
+        f"bench aftercare: statuses, clocks, surveys, post-mortems in "
+        f"{time.monotonic() - started:.1f} s"
+    )

@@ -27,8 +27,8 @@ from app.auth.models import User
 from app.escalations import aftercare, surveys
 from app.escalations import services as escalations
 from app.escalations.models import (
-    FollowUpOutcome,
     Category,
+    FollowUpOutcome,
     IntakeChannel,
     Level,
     ReplyTemplate,

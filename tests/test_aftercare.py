@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app.accounts.models import ContactRole
 from app.accounts.services import add_timeline
 from app.audit.models import AuditEvent
+from app.escalations.aftercare import fill_missing_minutes
 from app.escalations.models import (
     Escalation,
     FollowUp,
@@ -530,3 +531,93 @@ def test_a_survey_answer_shows_on_the_account_timeline(app, client, people, esca
         db.session.commit()
     sign_in(client, app, people["csm"])
     assert "Satisfaction survey answered: score 4/5" in text(client.get(f"/accounts/{account}"))
+
+
+def test_minutes_missing_from_older_escalations_are_filled_in_by_the_scheduler(
+    app, client, people, escalation
+):
+    """Escalations answered and resolved before the minute columns existed get their business
+    minutes from the aftercare job, a batch per run, and the reports count them from then."""
+    sign_in(client, app, people["csm"])
+    post(client, f"/escalations/{escalation}/updates", channel="email", summary="On it")
+    resolve(client, escalation)
+    with app.app_context():
+        row = db.session.get(Escalation, escalation)
+        expected = (row.first_response_minutes, row.resolution_minutes)
+        assert None not in expected
+        row.first_response_minutes = row.resolution_minutes = None  # as if from before 0012
+        db.session.commit()
+        assert jobs.run_job("aftercare", utcnow()) is True
+        db.session.expire_all()
+        row = db.session.get(Escalation, escalation)
+        assert (row.first_response_minutes, row.resolution_minutes) == expected
+        assert fill_missing_minutes() == 0  # nothing left to fill
+
+
+def test_severity_and_threats_are_fixed_once_resolved_so_closing_still_needs_the_post_mortem(
+    app, client, people, escalation
+):
+    sign_in(client, app, people["csm"])
+    resolve(client, escalation)
+    post(client, f"/escalations/{escalation}/follow-up", outcome="held", note="")
+    form = client.get(f"/escalations/{escalation}/edit")
+    assert form.status_code == 200
+    values = {
+        "version": str(load(app, escalation).version),
+        "account_id": str(load(app, escalation).account_id),
+        "title": "Orders dropped",
+        "description": "Orders vanish after checkout.",
+        "channel": "email",
+        "category": "technical",
+        "severity": "low",
+        "confirmed": "1",
+    }
+    lowered = post(client, f"/escalations/{escalation}/edit", **values)
+    assert lowered.status_code == 422
+    assert "Reopen the escalation to change its severity or threats" in text(lowered)
+    assert load(app, escalation).severity == Severity.HIGH
+    refused = post(client, f"/escalations/{escalation}/close")
+    assert refused.status_code == 422 and load(app, escalation).status == Status.FOLLOW_UP
+
+
+def test_a_reopened_escalation_runs_a_new_resolution_clock_and_counts_only_open_time(
+    app, client, people, escalation
+):
+    from app.escalations import clocks
+    from app.escalations.models import ClockKind
+
+    sign_in(client, app, people["csm"])
+    resolve(client, escalation)
+    first = load(app, escalation).resolution_minutes
+    post(client, f"/escalations/{escalation}/reopen", reason="The fix did not hold.")
+    with app.app_context():
+        row = db.session.get(Escalation, escalation)
+        running = {clock.kind for clock in clocks.running(row)}
+        assert running == {ClockKind.CUSTOMER_UPDATE, ClockKind.RESOLUTION}
+        # Reopened at once: resolving again adds (almost) nothing to the open time.
+        later = clocks.running(row, ClockKind.RESOLUTION)[-1].started_at
+    resolve(client, escalation)
+    with app.app_context():
+        row = db.session.get(Escalation, escalation)
+        reopened_for = clocks.business_minutes(row, later, row.resolved_at)
+    assert load(app, escalation).resolution_minutes == first + reopened_for
+
+
+def test_a_completed_post_mortem_cannot_be_emptied(app, client, people, escalation):
+    sign_in(client, app, people["manager"])
+    done = post(
+        client, f"/escalations/{escalation}/post-mortem", **COMPLETE, version="", complete="1"
+    )
+    assert done.status_code == 302
+    saved = post_mortem(app, escalation)
+    assert saved.completed_at is not None
+    emptied = post(
+        client,
+        f"/escalations/{escalation}/post-mortem",
+        version=str(saved.version),
+        **(COMPLETE | {"root_cause": " ", "to_improve": "\u200b"}),
+        submit="1",
+    )
+    assert emptied.status_code == 422
+    assert "A completed post-mortem keeps every part" in text(emptied)
+    assert post_mortem(app, escalation).root_cause == COMPLETE["root_cause"]

@@ -197,6 +197,7 @@ EXTRA_PAGES = [
     "/touchpoints/actions?owner={csm}",
     "/exports/new?kind=accounts&tier=strategic&owner=me",
     "/knowledge/?q=請求",
+    "/reports/?start=2025-01-01&end=2025-03-31&tier=strategic&owner={csm}",
 ]
 ROOT = Path(__file__).resolve().parent.parent
 GROUPS = [
@@ -211,6 +212,7 @@ GROUPS = [
     "exports",
     "knowledge",
     "survey",
+    "reports",
 ]
 
 

@@ -491,6 +491,10 @@ RIGHTS = {
         "/escalations/{other_esc}/survey/send",
         only(MANAGERS, 302),
     ),
+    # Reports: everyone signed in reads them and their CSVs; admins refresh the figures.
+    ("reports.index", "GET", ""): ("/reports/", {ANON: 302, "*": 200}),
+    ("reports.figure_csv", "GET", ""): ("/reports/by_month.csv", {ANON: 302, "*": 200}),
+    ("reports.refresh", "POST", ""): ("/reports/refresh", only({"admin"}, 302)),
     # Knowledge: everyone signed in reads and searches; admins, managers, CSMs and AEs write
     # and change any note; the note's author or an admin deletes it.
     ("knowledge.index", "GET", ""): ("/knowledge/?q=請求", {ANON: 302, "*": 200}),

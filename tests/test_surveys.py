@@ -496,6 +496,23 @@ def test_the_answer_is_recorded_once_even_when_the_check_raced(app, resolved):
     assert counts(app)["answered_audits"] == 1
 
 
+def test_a_link_replaced_while_the_customer_had_it_open_says_so(app, resolved):
+    """Sent again while the customer's page was open: their answer is refused as replaced by a
+    newer link (not as expired), and nothing is recorded."""
+    token = send(app, resolved).rsplit("/", 1)[1]
+    with app.test_request_context():
+        open_tab = surveys.open_link(token, utcnow())
+        with app.app_context():  # the owner sends it again meanwhile (their own session)
+            row = db.session.get(Survey, open_tab.id)
+            surveys.resend(row.sent_by, row, utcnow())
+            db.session.commit()
+        with pytest.raises(surveys.LinkRefused) as refusal:
+            surveys.answer(open_tab, 4, "fine", [], "", utcnow())
+        assert refusal.value.state == surveys.LinkState.REPLACED
+        db.session.rollback()
+    assert survey_row(app, resolved).answered_at is None
+
+
 def test_a_tampered_link_is_not_found_and_changes_nothing(app, resolved):
     path = send(app, resolved)
     customer = app.test_client()
@@ -550,8 +567,14 @@ def test_an_expired_link_is_gone_and_changes_nothing(app, resolved):
 def test_the_page_speaks_the_surveys_language_else_the_browsers(app, resolved):
     path = send(app, resolved, language="ja")
     customer = app.test_client()
-    assert '<html lang="ja">' in text(customer.get(path, headers={"Accept-Language": "en"}))
-    assert '<html lang="en">' in text(customer.get(path + "?lang=en"))
+    japanese = text(customer.get(path, headers={"Accept-Language": "en"}))
+    assert '<html lang="ja">' in japanese
+    # Every word in Japanese, the score choices too (they are put together per page).
+    assert "今回のお問い合わせへの対応にどの程度ご満足いただけましたか" in japanese
+    assert "1 – とても不満" in japanese and "5 – とても満足" in japanese
+    assert "Very dissatisfied" not in japanese
+    english = text(customer.get(path + "?lang=en"))
+    assert '<html lang="en">' in english and "1 – Very dissatisfied" in english
     unknown = customer.get("/survey/nonsense", headers={"Accept-Language": "ja,en;q=0.5"})
     assert '<html lang="ja">' in text(unknown)
     unknown = customer.get("/survey/nonsense", headers={"Accept-Language": "en"})

@@ -13,6 +13,8 @@ from flask.cli import with_appcontext
 
 from app.demo import accounts, escalations, exports, sponsorship, touchpoints, users
 from app.extensions import db
+from app.models import utcnow
+from app.reports import rollup
 
 
 @click.command("seed-demo")
@@ -25,6 +27,9 @@ def seed_demo_command():
     sponsorship.seed(people)
     touchpoints.seed(people)
     exports.seed(people)
+    db.session.commit()
+    # The reports page's figures now, not at the scheduler's first pass.
+    rollup.refresh(utcnow())
     db.session.commit()
     click.echo(
         f"demo data: {len(people)} users, {new_accounts} new accounts, {new_escalations} new "

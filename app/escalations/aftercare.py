@@ -5,6 +5,7 @@ Statuses: resolved (the check-in is pending) → follow-up (the check-in found t
 held) → closed; reopen goes back to investigating from any of the three. A failed check-in
 reopens. Closing a critical, high or executive escalation needs a completed post-mortem."""
 
+import re
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -40,6 +41,7 @@ from app.models import DomainError
 from app.notifications import messages as notification_messages
 from app.notifications.services import notify
 
+INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
 POST_MORTEM_SEVERITIES = (Severity.CRITICAL, Severity.HIGH)
 POST_MORTEM_FIELDS = (
     "root_cause_category",
@@ -188,7 +190,7 @@ def reopen(
     actor, escalation: Escalation, *, reason: str, now: datetime, follow_up_failed: bool = False
 ) -> None:
     """Back to investigating from resolved, follow-up or closed, with a reason; a pending
-    check-in is cancelled and the customer-update clock runs again."""
+    check-in is cancelled and the customer-update and resolution clocks run again."""
     reason = reason.strip()
     if escalation.status not in DONE_STATUSES:
         raise TransitionNotAllowed(
@@ -207,7 +209,9 @@ def reopen(
     escalation.status = Status.INVESTIGATING
     escalation.resolved_at, escalation.closed_at = None, None
     escalation.reopened_count += 1
+    # The customer is owed updates and a resolution again: both clocks run anew.
     clocks.start(escalation, ClockKind.CUSTOMER_UPDATE, now)
+    clocks.start(escalation, ClockKind.RESOLUTION, now)
     _audit(
         actor,
         escalation,
@@ -238,14 +242,19 @@ def start_post_mortem(actor, escalation: Escalation) -> PostMortem:
     return post_mortem
 
 
+def _written(text: str) -> bool:
+    """Some visible text: spaces and zero-width characters alone do not count."""
+    return bool(INVISIBLE.sub("", text or ""))
+
+
 def missing_for_completion(post_mortem: PostMortem) -> list:
     """The parts a completed post-mortem must have, in words; [] = it can be completed."""
     missing = []
     if post_mortem.root_cause_category is None:
         missing.append(_l("the root cause category"))
-    if not post_mortem.root_cause.strip():
+    if not _written(post_mortem.root_cause):
         missing.append(_l("the root cause"))
-    if not post_mortem.to_improve.strip():
+    if not _written(post_mortem.to_improve):
         missing.append(_l("what to improve"))
     if post_mortem.preventable is None:
         missing.append(_l("whether it could have been prevented"))
@@ -258,20 +267,21 @@ def save_post_mortem(
     actor, escalation: Escalation, values: dict, *, complete: bool, now: datetime
 ) -> PostMortem:
     """Write the post-mortem's parts; `complete` marks it done once nothing required is
-    missing (a completed one may still be corrected: it stays complete)."""
+    missing. A completed one may still be corrected, but keeps every required part."""
     post_mortem = start_post_mortem(actor, escalation)
     for name in POST_MORTEM_FIELDS:
         if name in values:
             setattr(post_mortem, name, values[name])
     changes = audit.pending_changes(post_mortem, POST_MORTEM_FIELDS)
+    missing = ", ".join(str(m) for m in missing_for_completion(post_mortem))
+    if post_mortem.completed_at is not None and missing:
+        raise DomainError(
+            _l("A completed post-mortem keeps every part: fill in %(missing)s.", missing=missing)
+        )
     if complete and post_mortem.completed_at is None:
-        missing = missing_for_completion(post_mortem)
         if missing:
             raise DomainError(
-                _l(
-                    "To complete the post-mortem, fill in: %(missing)s.",
-                    missing=", ".join(str(m) for m in missing),
-                )
+                _l("To complete the post-mortem, fill in: %(missing)s.", missing=missing)
             )
         post_mortem.completed_at, post_mortem.completed_by_id = now, actor.id
         changes["completed"] = [None, True]
@@ -315,6 +325,34 @@ def set_action_done(actor, action: PostMortemAction, done: bool, now: datetime) 
 
 
 # Scheduler
+
+MINUTES_BATCH = 500
+
+
+def fill_missing_minutes(limit: int = MINUTES_BATCH) -> int:
+    """Business minutes to first response and to resolution for escalations that have the
+    moment but not the minutes (those answered or resolved before the columns existed), a
+    batch per run; a partial index holds only those rows, so a finished backfill costs nothing."""
+    missing = sa.or_(
+        sa.and_(
+            Escalation.first_response_at.is_not(None),
+            Escalation.first_response_minutes.is_(None),
+        ),
+        sa.and_(Escalation.resolved_at.is_not(None), Escalation.resolution_minutes.is_(None)),
+    )
+    rows = db.session.scalars(sa.select(Escalation).where(missing).limit(limit)).all()
+    for escalation in rows:
+        start = escalation.created_at
+        if escalation.first_response_at and escalation.first_response_minutes is None:
+            escalation.first_response_minutes = clocks.business_minutes(
+                escalation, start, escalation.first_response_at
+            )
+        if escalation.resolved_at and escalation.resolution_minutes is None:
+            escalation.resolution_minutes = clocks.business_minutes(
+                escalation, start, escalation.resolved_at
+            )
+    db.session.flush()
+    return len(rows)
 
 
 def remind_due(now: datetime, today: date) -> dict:

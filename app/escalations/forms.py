@@ -26,6 +26,7 @@ from app.escalations.labels import (
     ESCALATION_STATUS_LABELS,
     FOLLOW_UP_OUTCOME_LABELS,
     INTAKE_CHANNEL_LABELS,
+    LANGUAGE_NAMES,
     LEVEL_LABELS,
     RESOLUTION_LABELS,
     ROOT_CAUSE_LABELS,
@@ -167,6 +168,13 @@ class ResolveForm(FlaskForm):
     survey_contact_id = SelectField(
         _l("Send the satisfaction survey to"), coerce=str, validate_choice=True, default=""
     )
+    # Contacts have no language of their own: the person resolving knows the customer's.
+    # Any other value (or none) means the app's default language (surveys.send_survey).
+    survey_language = SelectField(
+        _l("Language of the e-mail and the survey"),
+        choices=list(LANGUAGE_NAMES.items()),
+        validate_choice=False,
+    )
     submit = SubmitField(_l("Resolve"))
 
     currency: str = "JPY"
@@ -209,7 +217,9 @@ class ResolveForm(FlaskForm):
             return False
         if field.data:
             try:
-                self.concession_amount = parse_amount(field.data, self.currency)
+                self.concession_amount = parse_amount(
+                    field.data, self.currency, negative=_l("A concession cannot be negative.")
+                )
             except ValueError as error:
                 field.errors.append(str(error.args[0]))
                 return False

@@ -22,6 +22,8 @@ from app.formatting import (
 from app.i18n import lazy_gettext as _l
 from app.i18n import lazy_pgettext
 
+# The languages a customer is written to in (surveys), each named in its own language.
+LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
 SEVERITY_LABELS = {
     Severity.CRITICAL: _l("Critical"),
     Severity.HIGH: _l("High"),

@@ -82,6 +82,14 @@ escalation_watchers = sa.Table(
 )
 
 
+# Answered or resolved before the minute columns existed (migration 0012): the scheduler fills
+# them in (aftercare.fill_missing_minutes); the partial index holds only these rows.
+MINUTES_MISSING = (
+    "(first_response_at IS NOT NULL AND first_response_minutes IS NULL)"
+    " OR (resolved_at IS NOT NULL AND resolution_minutes IS NULL)"
+)
+
+
 class Escalation(TimestampMixin, db.Model):
     __tablename__ = "escalations"
     __table_args__ = (
@@ -96,6 +104,13 @@ class Escalation(TimestampMixin, db.Model):
             sqlite_where=sa.text("promise_warned_at IS NULL AND resolved_at IS NULL"),
         ),
         sa.Index("ix_escalations_executive", "executive", "status"),
+        sa.Index("ix_escalations_updated", "updated_at"),  # the reports rollup's changes
+        sa.Index(
+            "ix_escalations_minutes_missing",
+            "id",
+            postgresql_where=sa.text(MINUTES_MISSING),
+            sqlite_where=sa.text(MINUTES_MISSING),
+        ),
         sa.CheckConstraint(
             "arr_at_risk_minor IS NULL OR arr_at_risk_minor >= 0", name="arr_at_risk_not_negative"
         ),

@@ -95,6 +95,14 @@ class ApprovalNotAllowed(DomainError):
     pass
 
 
+class DetailsLocked(DomainError):
+    pass
+
+
+# What decides whether a post-mortem is needed to close: fixed once the escalation is resolved.
+LOCKED_AFTER_RESOLUTION = ("severity", "threat_cancellation", "threat_legal")
+
+
 def _audit(actor, escalation: Escalation, action: str, changes: dict) -> None:
     audit.record(
         actor,
@@ -210,7 +218,12 @@ def raise_escalation(actor, account, values: dict, *, tags=(), now: datetime) ->
     if values.get("legal_hold") and not can_manage_escalations(actor):
         raise LegalHoldNotAllowed(_l("Only a manager or an admin can set a legal hold."))
     escalation = Escalation(
-        account=account, raised_by_id=actor.id, status=Status.NEW, level=Level.L1, **values
+        account=account,
+        raised_by_id=actor.id,
+        status=Status.NEW,
+        level=Level.L1,
+        created_at=now,  # the clocks start then too
+        **values,
     )
     if escalation.owner_id is None:
         escalation.owner_id = actor.id
@@ -267,6 +280,16 @@ def update_details(
     hold = values.get("legal_hold", escalation.legal_hold)
     if hold != escalation.legal_hold and not can_manage_escalations(actor):
         raise LegalHoldNotAllowed(_l("Only a manager or an admin can set or lift a legal hold."))
+    if not escalation.is_open and any(
+        name in values and values[name] != getattr(escalation, name)
+        for name in LOCKED_AFTER_RESOLUTION
+    ):
+        raise DetailsLocked(
+            _l(
+                "Reopen the escalation to change its severity or threats: they decide "
+                "whether closing it needs a post-mortem."
+            )
+        )
     old_severity = escalation.severity
     old_tags = escalation.tags
     was_executive = escalation.executive
@@ -497,7 +520,11 @@ def resolve(
     escalation.resolution_kind = kind
     escalation.resolution_summary = summary
     escalation.concession_minor = concession_minor
-    escalation.resolution_minutes = clocks.business_minutes(escalation, escalation.created_at, now)
+    # Open time only: after a reopen, the time it sat resolved does not count.
+    running = clocks.running(escalation, ClockKind.RESOLUTION)
+    since = running[-1].started_at if running else escalation.created_at
+    earlier = (escalation.resolution_minutes or 0) if escalation.reopened_count else 0
+    escalation.resolution_minutes = earlier + clocks.business_minutes(escalation, since, now)
     changes = audit.pending_changes(escalation, ESCALATION_FIELDS)
     for kind_ in ClockKind:
         clocks.stop(escalation, kind_, now)

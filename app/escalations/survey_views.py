@@ -34,6 +34,7 @@ from app import security
 from app.accounts.models import Contact
 from app.auth.permissions import can_work_escalation, require
 from app.escalations import queries, surveys
+from app.escalations.labels import LANGUAGE_NAMES
 from app.escalations.models import DONE_STATUSES, Escalation
 from app.escalations.surveys import LinkRefused, LinkState
 from app.extensions import csrf, db
@@ -44,7 +45,6 @@ from app.models import DomainError, utcnow
 survey_bp = Blueprint("survey", __name__)
 
 PUBLIC = {"survey.answer", "survey.thanks"}
-LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}  # each in its own language
 SENT_MEANWHILE = _l("Someone else sent the survey meanwhile: the current state is shown here.")
 REFUSED_PAGES = {
     LinkState.TAMPERED: (
@@ -73,10 +73,21 @@ REFUSED_PAGES = {
 # Forms ---------------------------------------------------------------------------------------
 
 
+class ScoreChoice:
+    """ "1 – Very dissatisfied", put together when the page is drawn, in the page's language
+    (an f-string at import would fix the words in the language of the first import)."""
+
+    def __init__(self, number: int, text):
+        self.number, self.text = number, text
+
+    def __str__(self) -> str:
+        return f"{self.number} – {self.text}"
+
+
 class SurveyAnswerForm(FlaskForm):
     score = RadioField(
         _l("How satisfied are you with how we handled your request?"),
-        choices=[(str(n), f"{n} – {text}") for n, text in surveys.SCORE_LABELS.items()],
+        choices=[(str(n), ScoreChoice(n, text)) for n, text in surveys.SCORE_LABELS.items()],
         validate_choice=False,
     )
     reasons = MultiCheckboxField(

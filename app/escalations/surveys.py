@@ -321,9 +321,15 @@ def answer(
         .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
+    nonce_seen = survey.nonce
     db.session.refresh(survey)
     if answered != 1:
-        state = LinkState.USED if survey.answered_at is not None else LinkState.EXPIRED
+        if survey.answered_at is not None:
+            state = LinkState.USED
+        elif survey.nonce != nonce_seen:  # sent again meanwhile: a newer link replaced it
+            state = LinkState.REPLACED
+        else:
+            state = LinkState.EXPIRED
         raise LinkRefused(state, survey)
     escalation = survey.escalation
     audit.record(

@@ -232,6 +232,8 @@ def edit(escalation_id: int):
                 )
             except services.LegalHoldNotAllowed as error:
                 form.legal_hold.errors.append(str(error))
+            except services.DetailsLocked as error:
+                form.severity.errors.append(str(error))
             else:
                 db.session.commit()
                 flash(_("Escalation saved."), "success")
@@ -345,6 +347,8 @@ def resolve(escalation_id: int):
     escalation = _load(escalation_id)
     require(can_work_escalation(current_user, escalation))
     form = ResolveForm()
+    if not form.is_submitted():
+        form.survey_language.data = str(get_locale())  # the resolver's, as a start
     form.currency = escalation.account.currency
     survey_to = surveys.survey_contacts(escalation)
     contacts = form.offer_survey(
@@ -370,7 +374,9 @@ def resolve(escalation_id: int):
         else:
             try:
                 if contact is not None:
-                    surveys.send_survey(current_user, escalation, contact, now)
+                    surveys.send_survey(
+                        current_user, escalation, contact, now, form.survey_language.data
+                    )
             except DomainError as error:
                 db.session.rollback()  # nothing half saved: not resolved without its survey
                 form.survey_contact_id.errors.append(str(error))

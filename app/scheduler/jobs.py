@@ -80,11 +80,12 @@ def touchpoint_reminders(now: datetime) -> dict:
 
 def aftercare(now: datetime) -> dict:
     """Remind owners of follow-up check-ins that fell due and of overdue post-mortem action
-    items, once each."""
-    from app.escalations.aftercare import remind_due
+    items, once each; fill in the business minutes older escalations lack (for reports)."""
+    from app.escalations.aftercare import fill_missing_minutes, remind_due
     from app.extensions import db
 
     outcome = remind_due(now, local_today(now))
+    outcome["minutes_filled"] = fill_missing_minutes()
     db.session.commit()
     return outcome
 
@@ -96,6 +97,16 @@ def exports(now: datetime) -> dict:
     return run_due(now)
 
 
+def reports_rollup(now: datetime) -> dict:
+    """Bring the report figures up to date with the escalations changed since the last run."""
+    from app.extensions import db
+    from app.reports.rollup import refresh
+
+    outcome = refresh(now)
+    db.session.commit()
+    return outcome
+
+
 JOBS: dict[str, Job] = {
     "sla_sweep": Job("SCHEDULER_SLA_SWEEP_SECONDS", sla_sweep),
     "outbox": Job("SCHEDULER_OUTBOX_SECONDS", outbox),
@@ -105,6 +116,7 @@ JOBS: dict[str, Job] = {
     "touchpoint_reminders": Job("SCHEDULER_REMINDER_SECONDS", touchpoint_reminders),
     "exports": Job("SCHEDULER_EXPORTS_SECONDS", exports),
     "aftercare": Job("SCHEDULER_AFTERCARE_SECONDS", aftercare),
+    "reports_rollup": Job("SCHEDULER_REPORTS_SECONDS", reports_rollup),
 }
 
 

@@ -12,7 +12,9 @@
   var url = box.getAttribute("data-knowledge-suggest");
   var heading = box.getAttribute("data-heading") || "";
   var names = ["title", "description", "tags"];
-  var MAX_CHARS = 2000;
+  // The words go in the URL: a Japanese character takes 9 bytes there, and gunicorn refuses a
+  // request line over 4,094 bytes (414), so the start of what was typed is enough.
+  var MAX_CHARS = 300;
   var timer = null;
   var asked = 0;
   var lastText = null;
