@@ -86,6 +86,9 @@ def test_hostile_searches_answer_a_page(app, client, login_as):
         response = client.get("/knowledge/", query_string={"q": q})
         assert response.status_code == 200, q
     assert client.get("/knowledge/?page=99&q=請求").status_code == 200
+    # Nothing to search by: the latest notes, and the page says why.
+    page = client.get("/knowledge/", query_string={"q": "の *"}).get_data(as_text=True)
+    assert "has no words to search by" in page
 
 
 def test_the_list_takes_the_same_queries_for_3_or_20_notes(app, client, login_as):

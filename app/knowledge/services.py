@@ -128,7 +128,8 @@ LIST_OPTIONS = (joinedload(KnowledgeNote.author), selectinload(KnowledgeNote.tag
 def note_list(q: str, page: int):
     """(page of notes, how they matched): "all" when every word of the search is in them,
     "any" when no note has them all and those with some are shown, "latest" without a
-    search (or one with nothing to search by: only particles or punctuation)."""
+    search, "unsearchable" (the latest too) for a search with nothing to search by: only
+    particles, punctuation or symbols."""
     if q:
         ids = search.matching(q, search.ALL)
         if ids is not None:
@@ -140,7 +141,7 @@ def note_list(q: str, page: int):
         KnowledgeNote.updated_at.desc(), KnowledgeNote.id.desc()
     )
     found = paginate_by_ids(newest, KnowledgeNote, page, *LIST_OPTIONS, per_page=PER_PAGE)
-    return found, "latest"
+    return found, "unsearchable" if q else "latest"
 
 
 def _paginate_ranked(ids_stmt, page: int):
