@@ -147,7 +147,7 @@ def test_resolve_fail_reopen_resolve_hold_post_mortem_close_and_reopen(
     assert failed.status_code == 302
     reopened = load(app, escalation)
     assert reopened.status == Status.INVESTIGATING and reopened.reopened_count == 1
-    (reopen_row,) = audit_rows(app, escalation, "reopen")
+    (reopen_row,) = audit_rows(app, escalation, "reopened")
     assert reopen_row.changes["reason"] == [None, "Orders dropped again"]
     assert follow_ups(app, escalation)[0].outcome == FollowUpOutcome.FAILED
 
@@ -205,7 +205,7 @@ def test_resolve_fail_reopen_resolve_hold_post_mortem_close_and_reopen(
     row = load(app, escalation)
     assert row.status == Status.INVESTIGATING and row.closed_at is None
     assert row.reopened_count == 2
-    reasons = [r.changes["reason"][1] for r in audit_rows(app, escalation, "reopen")]
+    reasons = [r.changes["reason"][1] for r in audit_rows(app, escalation, "reopened")]
     assert "The customer reports it again" in reasons
 
     # Every step is on the account's timeline, in words.
@@ -621,3 +621,14 @@ def test_a_completed_post_mortem_cannot_be_emptied(app, client, people, escalati
     assert emptied.status_code == 422
     assert "A completed post-mortem keeps every part" in text(emptied)
     assert post_mortem(app, escalation).root_cause == COMPLETE["root_cause"]
+
+
+def test_the_resolve_row_of_the_history_keeps_what_changed(app, client, people, escalation):
+    sign_in(client, app, people["csm"])
+    resolve(client, escalation)
+    (row,) = audit_rows(app, escalation, "resolve")
+    assert row.changes["status"] == ["investigating", "resolved"]
+    assert row.changes["resolution_summary"] == ["", "Cache setting corrected."]
+    assert set(row.changes) >= {"resolution_kind", "follow_up_due_at"}
+    page = text(client.get(f"/escalations/{escalation}"))
+    assert "Follow-up due" in page and "+00:00" not in page  # a time, not a timestamp

@@ -136,7 +136,7 @@ def set_follow_up_days(actor, escalation: Escalation, days: int, now: datetime) 
         old_due = follow_up.due_at
         follow_up.due_at = resolved_at + timedelta(days=days)
         follow_up.reminded_at = None
-        changes["follow_up_due"] = [old_due.isoformat(), follow_up.due_at.isoformat()]
+        changes["follow_up_due_at"] = [old_due.isoformat(), follow_up.due_at.isoformat()]
     _audit(actor, escalation, "update", changes)
     db.session.flush()
 
@@ -215,7 +215,7 @@ def reopen(
     _audit(
         actor,
         escalation,
-        "reopen",
+        "reopened",
         {"status": [old.value, Status.INVESTIGATING.value], "reason": [None, reason[:500]]},
     )
     _timeline(

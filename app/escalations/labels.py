@@ -201,7 +201,7 @@ FIELD_LABELS.update(
         "accounts": _l("Accounts"),
         "approved": _l("Approved"),
         "follow_up_days": _l("Follow-up after (days)"),
-        "follow_up_due": _l("Follow-up due"),
+        "follow_up_due_at": _l("Follow-up due"),
         "outcome": _l("Outcome"),
         "note": _l("Note"),
         "root_cause_category": _l("Root cause category"),
@@ -223,7 +223,7 @@ ACTION_LABELS.update(
     {
         "follow_up": _l("Follow-up recorded"),
         "close": lazy_pgettext("escalation status", "Closed"),
-        "reopen": _l("Reopened"),
+        "reopened": _l("Reopened"),  # touchpoints' action items have "reopen"
         "post_mortem": _l("Post-mortem"),
         "action_item": _l("Action item"),
         "survey_sent": _l("Survey sent"),

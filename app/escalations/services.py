@@ -515,16 +515,18 @@ def resolve(
         if pause is not None:
             pause.resumed_at, pause.resumed_by_id = now, actor.id
             db.session.flush()
+    # Open time only: after a reopen, the time it sat resolved does not count. (Measured
+    # before the changes below: its queries would flush them out of the audit's sight.)
+    running = clocks.running(escalation, ClockKind.RESOLUTION)
+    since = running[-1].started_at if running else escalation.created_at
+    earlier = (escalation.resolution_minutes or 0) if escalation.reopened_count else 0
+    minutes = earlier + clocks.business_minutes(escalation, since, now)
     escalation.status = Status.RESOLVED
     escalation.resolved_at = now
     escalation.resolution_kind = kind
     escalation.resolution_summary = summary
     escalation.concession_minor = concession_minor
-    # Open time only: after a reopen, the time it sat resolved does not count.
-    running = clocks.running(escalation, ClockKind.RESOLUTION)
-    since = running[-1].started_at if running else escalation.created_at
-    earlier = (escalation.resolution_minutes or 0) if escalation.reopened_count else 0
-    escalation.resolution_minutes = earlier + clocks.business_minutes(escalation, since, now)
+    escalation.resolution_minutes = minutes
     changes = audit.pending_changes(escalation, ESCALATION_FIELDS)
     for kind_ in ClockKind:
         clocks.stop(escalation, kind_, now)
@@ -535,7 +537,7 @@ def resolve(
         created_at=now,
     )
     db.session.add(follow_up)
-    changes["follow_up_due"] = [None, follow_up.due_at.isoformat()]
+    changes["follow_up_due_at"] = [None, follow_up.due_at.isoformat()]
     _audit(actor, escalation, "resolve", changes)
     _timeline(
         escalation, "escalation_resolved", actor, at=now, old=old.value, resolution=kind.value
