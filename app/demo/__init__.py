@@ -1,7 +1,7 @@
 """Demo data for `make run`: `flask seed-demo` loads the demo users, a book of 36 accounts,
 nine escalations (three executive; one resolved with its check-in due, one followed up, one
 closed with its post-mortem), an active sponsorship with its success plan, touchpoints and
-two export schedules.
+two export schedules, and three knowledge notes.
 
 Not product code: it sits above every domain and calls their services, so demo records obey
 the rules real ones do (audit rows, timeline, SLA clocks, notices). Running it again adds only
@@ -11,7 +11,7 @@ what is missing. The bench's much larger book is seeded by bench/seed.py.
 import click
 from flask.cli import with_appcontext
 
-from app.demo import accounts, escalations, exports, sponsorship, touchpoints, users
+from app.demo import accounts, escalations, exports, knowledge, sponsorship, touchpoints, users
 from app.extensions import db
 from app.models import utcnow
 from app.reports import rollup
@@ -27,6 +27,7 @@ def seed_demo_command():
     sponsorship.seed(people)
     touchpoints.seed(people)
     exports.seed(people)
+    knowledge.seed(people)
     db.session.commit()
     # The reports page's figures now, not at the scheduler's first pass.
     rollup.refresh(utcnow())
