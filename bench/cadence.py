@@ -13,13 +13,8 @@ anything fails the bench.
     report_lines(facts) -> the rows of the bench report
 """
 
-import json
-import subprocess
-from pathlib import Path
+from child import run_json  # bench/child.py, beside this script
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-OUT = ROOT / ".bench"
 TIMEOUT = 900
 
 # Prints one line "CADENCE_JSON {...}".
@@ -73,25 +68,18 @@ def measure(kind: str, env: dict, error: type[Exception] = RuntimeError) -> dict
     """Time the cadence job twice over the book of `env`'s database (rolled back); raises
     `error` (run.py's BenchError) when it fails or the second run creates anything."""
     env = {**env, "SQL_QUERY_HEADER": "0"}
-    try:
-        done = subprocess.run(
-            [str(PYTHON), "-c", SCRIPT],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as timeout:
-        raise error(f"[{kind}] the cadence job did not finish in {TIMEOUT} s") from timeout
-    OUT.mkdir(exist_ok=True)
-    (OUT / f"{kind}-cadence.log").write_text(done.stdout + done.stderr)
-    line = next((x for x in done.stdout.splitlines() if x.startswith("CADENCE_JSON ")), None)
-    if done.returncode != 0 or line is None:
-        tail = "\n".join((done.stderr or done.stdout).splitlines()[-20:])
-        raise error(f"[{kind}] timing the cadence job failed ({done.returncode}):\n{tail}")
-    facts = json.loads(line.removeprefix("CADENCE_JSON "))
+    facts = run_json(
+        SCRIPT,
+        [],
+        env=env,
+        kind=kind,
+        name="cadence",
+        marker="CADENCE_JSON",
+        timeout=TIMEOUT,
+        error=error,
+        too_long="the cadence job did not finish",
+        failed="timing the cadence job failed",
+    )
     if not facts["restored"]:
         raise error(f"[{kind}] the cadence job's touchpoints were not rolled back")
     if facts["second"]["created"]:

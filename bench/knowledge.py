@@ -21,14 +21,11 @@ Alone, on a database already migrated (it seeds if needed):
 
 import json
 import os
-import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-OUT = ROOT / ".bench"
+from child import run_json  # bench/child.py, beside this script
+
 TIMEOUT = 1200
 NOTES = 10_000
 REPEAT = 20
@@ -196,25 +193,18 @@ def measure(kind: str, env: dict, error: type[Exception] = RuntimeError) -> dict
     BenchError) when that fails."""
     env = {**env, "SQL_QUERY_HEADER": "0"}
     arguments = [str(NOTES), str(REPEAT), json.dumps(QUERIES, ensure_ascii=False)]
-    try:
-        done = subprocess.run(
-            [str(PYTHON), "-c", SCRIPT, *arguments],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as timeout:
-        raise error(f"[{kind}] seeding the knowledge notes took over {TIMEOUT} s") from timeout
-    OUT.mkdir(exist_ok=True)
-    (OUT / f"{kind}-knowledge.log").write_text(done.stdout + done.stderr)
-    line = next((x for x in done.stdout.splitlines() if x.startswith("KNOWLEDGE_JSON ")), None)
-    if done.returncode != 0 or line is None:
-        tail = "\n".join((done.stderr or done.stdout).splitlines()[-20:])
-        raise error(f"[{kind}] the knowledge bench failed ({done.returncode}):\n{tail}")
-    facts = json.loads(line.removeprefix("KNOWLEDGE_JSON "))
+    facts = run_json(
+        SCRIPT,
+        arguments,
+        env=env,
+        kind=kind,
+        name="knowledge",
+        marker="KNOWLEDGE_JSON",
+        timeout=TIMEOUT,
+        error=error,
+        too_long="seeding and searching the knowledge notes took too long",
+        failed="the knowledge bench failed",
+    )
     if facts["notes"] < NOTES:
         raise error(f"[{kind}] only {facts['notes']} knowledge notes after seeding")
     return facts

@@ -15,15 +15,11 @@ ends filtered by tier, and a figure's CSV.
     report_lines(facts) -> the rows of the bench report
 """
 
-import json
-import subprocess
 from datetime import date, timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = ROOT / ".venv" / "bin" / "python"
-OUT = ROOT / ".bench"
+from child import run_json  # bench/child.py, beside this script
+
 TIMEOUT = 1800
 TOUCHED = 1_000
 
@@ -82,25 +78,18 @@ print("REPORTS_JSON " + json.dumps(out, default=str))
 
 def measure(kind: str, env: dict, error: type[Exception] = RuntimeError) -> dict:
     """Build the rollups (committed) and time the refreshes; raises `error` on failure."""
-    try:
-        done = subprocess.run(
-            [str(PYTHON), "-c", SCRIPT, str(TOUCHED)],
-            cwd=ROOT,
-            env={**env, "SQL_QUERY_HEADER": "0"},
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as timeout:
-        raise error(f"[{kind}] the report rollups did not finish in {TIMEOUT} s") from timeout
-    OUT.mkdir(exist_ok=True)
-    (OUT / f"{kind}-reports.log").write_text(done.stdout + done.stderr)
-    line = next((x for x in done.stdout.splitlines() if x.startswith("REPORTS_JSON ")), None)
-    if done.returncode != 0 or line is None:
-        tail = "\n".join((done.stderr or done.stdout).splitlines()[-20:])
-        raise error(f"[{kind}] building the report rollups failed ({done.returncode}):\n{tail}")
-    return json.loads(line.removeprefix("REPORTS_JSON "))
+    return run_json(
+        SCRIPT,
+        [str(TOUCHED)],
+        env={**env, "SQL_QUERY_HEADER": "0"},
+        kind=kind,
+        name="reports",
+        marker="REPORTS_JSON",
+        timeout=TIMEOUT,
+        error=error,
+        too_long="the report rollups did not finish",
+        failed="building the report rollups failed",
+    )
 
 
 def pages(today: date | None = None) -> list[dict]:
