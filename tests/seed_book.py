@@ -555,8 +555,57 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
                 sa.select(ReplyTemplate.id).order_by(ReplyTemplate.id)
             ).first(),
         )
+        ids.update(_case_file(text, csm, manager, escalation, now))
         db.session.commit()
     return ids
+
+
+def _case_file(text: Text, csm, manager, escalation, now: datetime) -> dict[str, int]:
+    """The escalation's case file (issue 12): a pending threat suggestion, an exit criterion,
+    a decision and a roster entry."""
+    from app.escalations.models import (
+        Decision,
+        ExitCriterion,
+        RosterEntry,
+        ThreatFlag,
+        ThreatSource,
+        ThreatSuggestion,
+    )
+
+    suggestion = ThreatSuggestion(
+        escalation_id=escalation.id,
+        flag=ThreatFlag.CANCELLATION,
+        source=ThreatSource.NOTE,
+        sentence=text("threat sentence"),
+        spans=[[0, 4]],
+        rule="cancellation.word",
+        created_at=now,
+    )
+    criterion = ExitCriterion(
+        escalation_id=escalation.id, text=text("exit criterion")[:500], created_by_id=csm.id
+    )
+    decision = Decision(
+        escalation_id=escalation.id,
+        decision=text("decision")[:500],
+        decided_by=text("decided by")[:200],
+        decided_at=now,
+        recorded_by_id=csm.id,
+    )
+    roster = RosterEntry(
+        escalation_id=escalation.id,
+        user_id=manager.id,
+        role=text("roster role")[:80],
+        joined_at=now,
+        added_by_id=csm.id,
+    )
+    db.session.add_all([suggestion, criterion, decision, roster])
+    db.session.flush()
+    return {
+        "threat_suggestion": suggestion.id,
+        "exit_criterion": criterion.id,
+        "decision": decision.id,
+        "roster_entry": roster.id,
+    }
 
 
 # Which seeded record each route argument names; a route with an argument not listed here
@@ -575,6 +624,10 @@ ARGUMENTS = {
         "followed_up_escalation",
     ],
     "action_id": ["post_mortem_action"],
+    "suggestion_id": ["threat_suggestion"],
+    "exit_criterion_id": ["exit_criterion"],
+    "decision_id": ["decision"],
+    "roster_id": ["roster_entry"],
     "name": ["report_figure"],  # a report figure's CSV (a name, not an id)
     "handoff_id": ["handoff"],
     "sponsorship_id": [

@@ -481,6 +481,9 @@ RIGHTS = {
         only(MANAGERS, 302),
     ),
     ("escalations.work", "GET", ""): ("/escalations/work", {ANON: 302, "*": 200}),
+    # --- issue 12: threat suggestions (threat_views.py) ---
+    # --- issue 12: health and trend (health_views.py) ---
+    # --- issue 12: case file (casefile_views.py) ---
     # The customer's survey page needs no sign-in: a link that is not a signed token is a 404
     # for anyone. Sending it is for whoever may work the escalation.
     ("survey.answer", "GET", ""): ("/survey/not-a-signed-token", {ANON: 404, "*": 404}),
@@ -694,6 +697,9 @@ def world(
             ids.update(_exports(export_folder, me or someone, other_admin))
             ids.update(_knowledge(me or someone, someone, ids["own_esc"]))
             ids.update(_post_mortem_actions(ids["post_mortem"], me or someone, someone))
+            ids.update(_threat_records(ids["own_esc"], ids["other_esc"], me or someone, someone))
+            ids.update(_health_records(ids["own_esc"], ids["other_esc"], me or someone, someone))
+            ids.update(_case_records(ids["own_esc"], ids["other_esc"], me or someone, someone))
             sponsorship = db.session.get(Sponsorship, ids["sponsorship"])
             ids.update(
                 other_executive=other_executive,
@@ -708,6 +714,21 @@ def world(
         return ids
 
     return build
+
+
+def _threat_records(own_esc, other_esc, me, someone) -> dict:
+    """Issue 12: the threat suggestions the rows above name."""
+    return {}
+
+
+def _health_records(own_esc, other_esc, me, someone) -> dict:
+    """Issue 12: the health records the rows above name."""
+    return {}
+
+
+def _case_records(own_esc, other_esc, me, someone) -> dict:
+    """Issue 12: the exit criteria, decisions and roster entries the rows above name."""
+    return {}
 
 
 def _post_mortem_actions(post_mortem_id, me, someone) -> dict:

@@ -70,6 +70,61 @@ class ClockKind(enum.Enum):
     FIRST_RESPONSE = "first_response"
     CUSTOMER_UPDATE = "customer_update"
     RESOLUTION = "resolution"
+    # The update cadence the team's red/amber health asks for, on top of the SLA's interval.
+    HEALTH_UPDATE = "health_update"
+
+
+class EscalationReason(enum.Enum):
+    """Why it was escalated (the case file's reason code)."""
+
+    LACK_OF_PROGRESS = "lack_of_progress"
+    CUSTOMER_DEADLINE = "customer_deadline"
+    REPEATED_FAILURES = "repeated_failures"
+    BUSINESS_IMPACT = "business_impact"
+    RELATIONSHIP_RISK = "relationship_risk"
+    OTHER = "other"
+
+
+class Requester(enum.Enum):
+    """Who asked for the escalation."""
+
+    CUSTOMER = "customer"
+    INTERNAL = "internal"
+
+
+class Health(enum.Enum):
+    """The overall status the team sets; red and amber set how often the customer hears."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+class Trend(enum.Enum):
+    IMPROVING = "improving"
+    UNCHANGED = "unchanged"
+    WORSENING = "worsening"
+
+
+class ThreatFlag(enum.Enum):
+    CANCELLATION = "cancellation"
+    LEGAL = "legal"
+    SAFETY = "safety"
+
+
+class ThreatSource(enum.Enum):
+    """Where a suggested threat was read."""
+
+    INTAKE = "intake"  # the title and description when the escalation is raised
+    EDIT = "edit"  # the title and description when they are edited
+    CUSTOMER_UPDATE = "customer_update"
+    NOTE = "note"
+
+
+class SuggestionStatus(enum.Enum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
 
 
 escalation_watchers = sa.Table(
@@ -162,9 +217,22 @@ class Escalation(TimestampMixin, db.Model):
     # intake to the first response and to the latest resolution; kept for reports.
     first_response_minutes: Mapped[int | None] = mapped_column()
     resolution_minutes: Mapped[int | None] = mapped_column()
+    # The case file (migration 0015): why it was escalated and who asked, the team's overall
+    # health and its trend, what the account's executive sponsor is asked to do, and why it
+    # was resolved with exit criteria still unmet.
+    reason: Mapped[EscalationReason | None] = enum_column(EscalationReason, "escalation_reason")
+    requested_by: Mapped[Requester | None] = enum_column(Requester, "escalation_requester")
+    requester_contact_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("contacts.id", ondelete="SET NULL")
+    )
+    health: Mapped[Health | None] = enum_column(Health, "escalation_health")
+    trend: Mapped[Trend | None] = enum_column(Trend, "escalation_trend")
+    sponsor_ask: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    unmet_criteria_reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
     version: Mapped[int] = mapped_column(nullable=False, default=1)
 
     account = relationship("Account", lazy="joined")
+    requester_contact = relationship("Contact")
     owner = relationship("User", foreign_keys=[owner_id])
     raised_by = relationship("User", foreign_keys=[raised_by_id])
     watchers = relationship("User", secondary=escalation_watchers, order_by="User.name")
@@ -550,5 +618,155 @@ class PostMortemAction(db.Model):
     post_mortem = relationship("PostMortem", back_populates="actions")
     owner = relationship("User", foreign_keys=[owner_id])
     done_by = relationship("User", foreign_keys=[done_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HealthCadence(db.Model):
+    """How often the customer must hear while the escalation's health is red, amber or green
+    (hours of wall-clock time, paused while waiting on the customer; none = no extra cadence).
+    Admins edit it; migration 0015 starts it at red 24, amber 48, green none."""
+
+    __tablename__ = "escalation_health_cadences"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "update_hours IS NULL OR update_hours BETWEEN 1 AND 720", name="update_hours_range"
+        ),
+    )
+
+    health: Mapped[Health] = enum_column(Health, "cadence_health", primary_key=True)
+    update_hours: Mapped[int | None] = mapped_column()
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HealthEntry(db.Model):
+    """One dated check of an escalation's health and trend, with what the team saw."""
+
+    __tablename__ = "escalation_health_entries"
+    __table_args__ = (sa.Index("ix_health_entries_escalation", "escalation_id", "recorded_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False
+    )
+    health: Mapped[Health | None] = enum_column(Health, "entry_health")
+    trend: Mapped[Trend | None] = enum_column(Trend, "entry_trend")
+    note: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+
+    recorded_by = relationship("User")
+
+
+class ExitCriterion(db.Model):
+    """Something the customer agreed must be true for them to consider the escalation over."""
+
+    __tablename__ = "escalation_exit_criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    text: Mapped[str] = mapped_column(sa.String(500), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    met_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    met_by = relationship("User", foreign_keys=[met_by_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Decision(db.Model):
+    """One entry of the escalation's decision log."""
+
+    __tablename__ = "escalation_decisions"
+    __table_args__ = (sa.Index("ix_decisions_escalation", "escalation_id", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False
+    )
+    decision: Mapped[str] = mapped_column(sa.String(500), nullable=False)
+    # Who decided, as said (a customer's CFO is not a user); the recorder is a user.
+    decided_by: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    rationale: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    recorded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+
+    recorded_by = relationship("User")
+
+
+class RosterEntry(db.Model):
+    """Someone working the escalation: when they joined, in what role, and when they left."""
+
+    __tablename__ = "escalation_roster"
+    __table_args__ = (
+        # One current membership per person; leaving and joining again makes a new row.
+        sa.Index(
+            "uq_roster_current",
+            "escalation_id",
+            "user_id",
+            unique=True,
+            postgresql_where=sa.text("left_at IS NULL"),
+            sqlite_where=sa.text("left_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    role: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    added_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    user = relationship("User", foreign_keys=[user_id])
+    added_by = relationship("User", foreign_keys=[added_by_id])
+    removed_by = relationship("User", foreign_keys=[removed_by_id])
+
+
+class ThreatSuggestion(db.Model):
+    """A threat flag the detector suggested, with the sentence and words it came from and
+    why; a person confirms it (the flag is set) or dismisses it (kept to improve the rules)."""
+
+    __tablename__ = "threat_suggestions"
+    __table_args__ = (
+        sa.Index("ix_threat_suggestions_escalation", "escalation_id", "status"),
+        sa.Index("ix_threat_suggestions_status", "status", "decided_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    escalation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("escalations.id", ondelete="CASCADE"), nullable=False
+    )
+    flag: Mapped[ThreatFlag] = enum_column(ThreatFlag, "threat_flag", nullable=False)
+    source: Mapped[ThreatSource] = enum_column(ThreatSource, "threat_source", nullable=False)
+    source_id: Mapped[int | None] = mapped_column()  # the customer update's or note's id
+    sentence: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    # [[start, end], ...]: the words in `sentence` the suggestion came from.
+    spans: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    rule: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    language: Mapped[str] = mapped_column(sa.String(8), nullable=False, default="en")
+    status: Mapped[SuggestionStatus] = enum_column(
+        SuggestionStatus, "suggestion_status", nullable=False, default=SuggestionStatus.PENDING
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    dismiss_reason: Mapped[str] = mapped_column(sa.String(500), nullable=False, default="")
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    escalation = relationship("Escalation")
+    decided_by = relationship("User")
 
     __mapper_args__ = {"version_id_col": version}

@@ -8,8 +8,52 @@ phrases are matched as substrings (with the usual verb endings covered by the st
 import re
 from dataclasses import dataclass, field
 
+# STAND-IN (foundation commit): the interface the rest of the app uses; the measured detector
+# replaces the word lists below.
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One suggested flag: the sentence it was read in, the words it came from (offsets into
+    `sentence`), the rule that fired (a stable key; `explain(rule)` says why) and the
+    sentence's language ("en" or "ja")."""
+
+    flag: str
+    sentence: str
+    spans: tuple[tuple[int, int], ...]
+    rule: str
+    language: str
+
+
+def explain(rule: str) -> str:
+    """Why a rule fires, for people (stored suggestions keep only the key)."""
+    return rule
+
+
+def detect(text: str) -> list[Finding]:
+    """Every suggested flag in `text`, at most one per flag and sentence, in text order."""
+    findings = []
+    for sentence in re.split(r"(?<=[.!?。！？\n])\s*", text or ""):
+        if not sentence.strip():
+            continue
+        for flag in FLAGS:
+            hits = [(m.start(), m.end()) for m in _PATTERNS[flag].finditer(sentence)]
+            for phrase in _JAPANESE[flag]:
+                start = sentence.find(phrase)
+                if start >= 0:
+                    hits.append((start, start + len(phrase)))
+            if hits:
+                language = "ja" if re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", sentence) else "en"
+                findings.append(
+                    Finding(flag, sentence, tuple(sorted(hits)), f"{flag}.word", language)
+                )
+    return findings
+
+
 CANCELLATION = "cancellation"
 LEGAL = "legal"
+SAFETY = "safety"
+FLAGS = (CANCELLATION, LEGAL, SAFETY)
 
 _ENGLISH = {
     CANCELLATION: [
@@ -48,7 +92,9 @@ _JAPANESE = {
         "更新しない",
     ],
     LEGAL: ["訴訟", "訴え", "提訴", "弁護士", "法的措置", "法的手段", "損害賠償", "裁判"],
+    SAFETY: [],
 }
+_ENGLISH[SAFETY] = [r"threat(?:en|ened|ening)"]
 _PATTERNS = {
     kind: re.compile(r"\b(?:" + "|".join(words) + r")\b", re.IGNORECASE)
     for kind, words in _ENGLISH.items()

@@ -18,7 +18,18 @@ from app.auth.permissions import (
     require,
 )
 from app.auth.services import user_choices
-from app.escalations import aftercare, bp, clocks, form_values, queries, services, surveys
+from app.escalations import (
+    aftercare,
+    bp,
+    casefile_views,
+    clocks,
+    form_values,
+    health_views,
+    queries,
+    services,
+    surveys,
+    threat_views,
+)
 from app.escalations.forms import (
     CustomerUpdateForm,
     EditEscalationForm,
@@ -170,6 +181,8 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         clock_state=lambda state: CLOCK_STATES[state],
     )
     context.update(_aftercare_context(escalation, can_work, forms))
+    for part in (threat_views, health_views, casefile_views):
+        context.update(part.page_context(escalation, current_user, forms))
     if can_work:
         watchers = forms.pop("watchers_form", None) or WatchersForm()
         watchers.watcher_ids.choices = user_choices(*WORKERS, Role.EXECUTIVE)
@@ -482,5 +495,6 @@ def account_sections(account: Account, *, viewer, **_) -> list[signals.Section]:
     return sections
 
 
-# The routes after the resolution, on the same blueprint.
+# The routes after the resolution, the threat suggestions, health and case file, on the same
+# blueprint.
 from app.escalations import aftercare_views  # noqa: E402, F401
