@@ -27,6 +27,11 @@ escalation_stakeholders = _signals.signal(
     "escalation-stakeholders",
     doc="Sender: the escalation. Receivers return the users who must also hear about it.",
 )
+escalation_sponsor = _signals.signal(
+    "escalation-sponsor",
+    doc="Sender: the escalation. Receivers return the account's executive sponsor (a list of "
+    "at most one user): the case file names them and tells them what is asked of them.",
+)
 
 # Users and accounts --------------------------------------------------------------------------
 user_deactivated = _signals.signal(
@@ -66,7 +71,8 @@ account_page_sections = _signals.signal(
     doc="Sender: the account; kwargs: viewer. Slots: actions, top, relationships.",
 )
 escalation_page_sections = _signals.signal(
-    "escalation-page-sections", doc="Sender: the escalation; kwargs: viewer. Slots: head."
+    "escalation-page-sections",
+    doc="Sender: the escalation; kwargs: viewer. Slots: head, sponsor (in the case file).",
 )
 user_page_sections = _signals.signal(
     "user-page-sections", doc="Sender: the user shown; kwargs: viewer. Slots: links."

@@ -28,6 +28,8 @@ SUBSCRIPTIONS = (
     (signals.escalation_became_executive, sponsorship.auto_nominate),
     # The account's executive sponsor hears about its escalations.
     (signals.escalation_stakeholders, sponsorship.escalation_sponsor),
+    # The case file names the account's executive sponsor and notifies them of the ask.
+    (signals.escalation_sponsor, sponsorship.escalation_sponsor),
     # A deactivated sponsor's sponsorships: admins told, the actor sent to reassign them.
     (signals.user_deactivated, sponsorship.after_user_deactivated),
     # A deactivated user's export schedules (owned, or briefs of them) stop; admins told.

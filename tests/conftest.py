@@ -25,7 +25,13 @@ from app.sponsorship.models import ProgramSettings, Sponsorship, SponsorshipStat
 from config import TestingConfig
 
 PASSWORD = "correct-horse-1"
-REFERENCE_TABLES = ("sla_policies", "reply_templates", "program_settings", "program_criteria")
+REFERENCE_TABLES = (
+    "sla_policies",
+    "reply_templates",
+    "program_settings",
+    "program_criteria",
+    "escalation_health_cadences",
+)
 _counter = itertools.count(1)
 
 
@@ -100,8 +106,8 @@ def clean_database(app):
             for name, rows in app.reference_rows.items():
                 if rows:
                     conn.execute(sa.insert(db.metadata.tables[name]), rows)
-                    if conn.dialect.name == "postgresql":  # ids restarted: skip past them
-                        table = db.metadata.tables[name]
+                    table = db.metadata.tables[name]
+                    if conn.dialect.name == "postgresql" and "id" in table.c:  # skip past ids
                         sequence = sa.func.pg_get_serial_sequence(name, "id")
                         last = sa.select(sa.func.max(table.c.id)).scalar_subquery()
                         conn.execute(sa.select(sa.func.setval(sequence, last)))
@@ -243,6 +249,8 @@ def escalation_form(account_id, token, **values):
         "category": "technical",
         "severity": "medium",
         "tags": "invoicing, outage",
+        "reason": "lack_of_progress",
+        "requested_by": "internal",
         "csrf_token": token,
     }
     return data | values
@@ -307,3 +315,24 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"FAILED: {len(_skipped)} skipped test(s); skips are not allowed: {_skipped[:5]}"
         )
+
+
+# Issue 12: the threat detector's figures on its evaluation set (tests/test_threat_eval.py),
+# recorded by that test as a user property and printed after the run, so `make test` shows
+# them. A conftest holds one hook of a name: this one keeps the skip report above.
+_report_skips = pytest_terminal_summary
+
+
+def pytest_terminal_summary(terminalreporter):
+    _report_skips(terminalreporter)
+    tables = {
+        value
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        for name, value in getattr(report, "user_properties", ())
+        if name == "threat_eval_figures"
+    }
+    for table in sorted(tables):
+        terminalreporter.write_sep("-", "threat detection: evaluation set")
+        for line in table.splitlines():
+            terminalreporter.write_line(line)

@@ -561,8 +561,8 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
 
 
 def _case_file(text: Text, csm, manager, escalation, now: datetime) -> dict[str, int]:
-    """The escalation's case file (issue 12): a pending threat suggestion, an exit criterion,
-    a decision and a roster entry."""
+    """The escalation's case file (issue 12): a pending threat suggestion, an exit criterion
+    still to meet and one met, a decision and a roster entry."""
     from app.escalations.models import (
         Decision,
         ExitCriterion,
@@ -584,6 +584,13 @@ def _case_file(text: Text, csm, manager, escalation, now: datetime) -> dict[str,
     criterion = ExitCriterion(
         escalation_id=escalation.id, text=text("exit criterion")[:500], created_by_id=csm.id
     )
+    met = ExitCriterion(
+        escalation_id=escalation.id,
+        text=text("met exit criterion")[:500],
+        created_by_id=csm.id,
+        met_at=now,
+        met_by_id=csm.id,
+    )
     decision = Decision(
         escalation_id=escalation.id,
         decision=text("decision")[:500],
@@ -598,11 +605,12 @@ def _case_file(text: Text, csm, manager, escalation, now: datetime) -> dict[str,
         joined_at=now,
         added_by_id=csm.id,
     )
-    db.session.add_all([suggestion, criterion, decision, roster])
+    db.session.add_all([suggestion, criterion, met, decision, roster])
     db.session.flush()
     return {
         "threat_suggestion": suggestion.id,
         "exit_criterion": criterion.id,
+        "met_exit_criterion": met.id,
         "decision": decision.id,
         "roster_entry": roster.id,
     }
@@ -625,7 +633,7 @@ ARGUMENTS = {
     ],
     "action_id": ["post_mortem_action"],
     "suggestion_id": ["threat_suggestion"],
-    "exit_criterion_id": ["exit_criterion"],
+    "exit_criterion_id": ["exit_criterion", "met_exit_criterion"],
     "decision_id": ["decision"],
     "roster_id": ["roster_entry"],
     "name": ["report_figure"],  # a report figure's CSV (a name, not an id)

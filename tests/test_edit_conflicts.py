@@ -73,6 +73,8 @@ def test_escalation_edited_by_two_people(app, make_user, make_account, two_sessi
         "severity": "medium",
         "tags": "billing, invoices",
         "promised_at": "2027-01-05T10:00",
+        "reason": "repeated_failures",
+        "requested_by": "internal",
     }
     raised = first.post(
         "/escalations/new", data=fields | {"account_id": str(account), "csrf_token": token}

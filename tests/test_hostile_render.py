@@ -231,6 +231,8 @@ def test_error_messages_do_not_show_markup_from_the_input(app, book):
                 "channel": "email",
                 "category": "billing",
                 "severity": "high",
+                "reason": "relationship_risk",
+                "requested_by": "internal",
             },
         ),
         pages.post(

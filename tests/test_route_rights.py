@@ -482,8 +482,141 @@ RIGHTS = {
     ),
     ("escalations.work", "GET", ""): ("/escalations/work", {ANON: 302, "*": 200}),
     # --- issue 12: threat suggestions (threat_views.py) ---
+    # Those who may work the escalation decide its pending suggestion; the token alone carries
+    # no version, so the decision is refused as stale (409) rather than made.
+    ("escalations.confirm_threat", "POST", "own"): (
+        "/escalations/{own_esc}/threat-suggestions/{own_threat}/confirm",
+        only(WORKERS, 409),
+    ),
+    ("escalations.confirm_threat", "POST", "other"): (
+        "/escalations/{other_esc}/threat-suggestions/{other_threat}/confirm",
+        only(MANAGERS, 409),
+    ),
+    ("escalations.confirm_threat", "POST", "mismatch"): (
+        "/escalations/{own_esc}/threat-suggestions/{other_threat}/confirm",
+        {ANON: 302, "*": 404},
+    ),
+    ("escalations.dismiss_threat", "POST", "own"): (
+        "/escalations/{own_esc}/threat-suggestions/{own_threat}/dismiss",
+        only(WORKERS, 409),
+    ),
+    ("escalations.dismiss_threat", "POST", "other"): (
+        "/escalations/{other_esc}/threat-suggestions/{other_threat}/dismiss",
+        only(MANAGERS, 409),
+    ),
+    ("escalations.threat_suggestions_page", "GET", ""): (
+        "/escalations/threat-suggestions",
+        only(MANAGERS, 200),
+    ),
+    ("escalations.threat_suggestions_csv", "GET", ""): (
+        "/escalations/threat-suggestions.csv",
+        only(MANAGERS, 200),
+    ),
     # --- issue 12: health and trend (health_views.py) ---
+    ("escalations.set_health", "POST", "own"): (
+        "/escalations/{own_esc}/health",
+        only(WORKERS, 422),
+    ),
+    ("escalations.set_health", "POST", "other"): (
+        "/escalations/{other_esc}/health",
+        only(MANAGERS, 422),
+    ),
+    # Everyone reads the cadence; an admin's save without the version read is stale (409).
+    ("escalation_admin.health_cadence", "GET", ""): (
+        "/admin/escalations/health-cadence",
+        {ANON: 302, "*": 200},
+    ),
+    ("escalation_admin.health_cadence", "POST", ""): (
+        "/admin/escalations/health-cadence",
+        only({"admin"}, 409),
+    ),
     # --- issue 12: case file (casefile_views.py) ---
+    # Empty forms: 422; a criterion button without its version is stale: 409.
+    ("escalations.add_exit_criterion", "POST", "own"): (
+        "/escalations/{own_esc}/exit-criteria",
+        only(WORKERS, 422),
+    ),
+    ("escalations.add_exit_criterion", "POST", "other"): (
+        "/escalations/{other_esc}/exit-criteria",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.criterion_met", "POST", "own"): (
+        "/escalations/{own_esc}/exit-criteria/{own_criterion}/met",
+        only(WORKERS, 409),
+    ),
+    ("escalations.criterion_met", "POST", "other"): (
+        "/escalations/{other_esc}/exit-criteria/{other_criterion}/met",
+        only(MANAGERS, 409),
+    ),
+    # Another escalation's criterion through this one's address: not found.
+    ("escalations.criterion_met", "POST", "mismatch"): (
+        "/escalations/{own_esc}/exit-criteria/{other_criterion}/met",
+        only(WORKERS, 404),
+    ),
+    ("escalations.criterion_unmet", "POST", "own"): (
+        "/escalations/{own_esc}/exit-criteria/{own_criterion}/unmet",
+        only(WORKERS, 409),
+    ),
+    ("escalations.criterion_unmet", "POST", "other"): (
+        "/escalations/{other_esc}/exit-criteria/{other_criterion}/unmet",
+        only(MANAGERS, 409),
+    ),
+    ("escalations.remove_exit_criterion", "POST", "own"): (
+        "/escalations/{own_esc}/exit-criteria/{own_criterion}/remove",
+        only(WORKERS, 409),
+    ),
+    ("escalations.remove_exit_criterion", "POST", "other"): (
+        "/escalations/{other_esc}/exit-criteria/{other_criterion}/remove",
+        only(MANAGERS, 409),
+    ),
+    # Executives log decisions on any escalation, besides those who work it.
+    ("escalations.log_decision", "POST", "own"): (
+        "/escalations/{own_esc}/decisions",
+        only(WORKERS | {"executive"}, 422),
+    ),
+    ("escalations.log_decision", "POST", "other"): (
+        "/escalations/{other_esc}/decisions",
+        only(MANAGERS | {"executive"}, 422),
+    ),
+    ("escalations.add_to_roster", "POST", "own"): (
+        "/escalations/{own_esc}/roster",
+        only(WORKERS, 422),
+    ),
+    ("escalations.add_to_roster", "POST", "other"): (
+        "/escalations/{other_esc}/roster",
+        only(MANAGERS, 422),
+    ),
+    ("escalations.leave_roster", "POST", "own"): (
+        "/escalations/{own_esc}/roster/{own_roster}/leave",
+        only(WORKERS, 302),
+    ),
+    ("escalations.leave_roster", "POST", "other"): (
+        "/escalations/{other_esc}/roster/{other_roster}/leave",
+        only(MANAGERS, 302),
+    ),
+    ("escalations.leave_roster", "POST", "mismatch"): (
+        "/escalations/{own_esc}/roster/{other_roster}/leave",
+        only(WORKERS, 404),
+    ),
+    # The ask without the escalation's version is stale: 409.
+    ("escalations.set_sponsor_ask", "POST", "own"): (
+        "/escalations/{own_esc}/sponsor-ask",
+        only(WORKERS, 409),
+    ),
+    ("escalations.set_sponsor_ask", "POST", "other"): (
+        "/escalations/{other_esc}/sponsor-ask",
+        only(MANAGERS, 409),
+    ),
+    # The own escalation's account has no sponsor: nothing to comment on (404); the other's
+    # has one, and an empty comment is refused (422).
+    ("escalations.sponsor_comment", "POST", "own"): (
+        "/escalations/{own_esc}/sponsor-comment",
+        only(WORKERS | {"executive"}, 404),
+    ),
+    ("escalations.sponsor_comment", "POST", "other"): (
+        "/escalations/{other_esc}/sponsor-comment",
+        only(MANAGERS | {"executive"}, 422),
+    ),
     # The customer's survey page needs no sign-in: a link that is not a signed token is a 404
     # for anyone. Sending it is for whoever may work the escalation.
     ("survey.answer", "GET", ""): ("/survey/not-a-signed-token", {ANON: 404, "*": 404}),
@@ -717,18 +850,52 @@ def world(
 
 
 def _threat_records(own_esc, other_esc, me, someone) -> dict:
-    """Issue 12: the threat suggestions the rows above name."""
-    return {}
+    """Issue 12: the threat suggestions the rows above name: one pending on each escalation."""
+    from app.escalations.models import ThreatFlag, ThreatSource, ThreatSuggestion
+
+    ids = {}
+    for key, escalation_id in (("own_threat", own_esc), ("other_threat", other_esc)):
+        suggestion = ThreatSuggestion(
+            escalation_id=escalation_id,
+            flag=ThreatFlag.LEGAL,
+            source=ThreatSource.NOTE,
+            sentence="Our lawyer will call you.",
+            spans=[[4, 10]],
+            rule="legal.word",
+        )
+        db.session.add(suggestion)
+        db.session.flush()
+        ids[key] = suggestion.id
+    return ids
 
 
 def _health_records(own_esc, other_esc, me, someone) -> dict:
-    """Issue 12: the health records the rows above name."""
+    """Issue 12: the health records the rows above name (the escalations and the cadence
+    rows the migration seeds are all they need)."""
     return {}
 
 
 def _case_records(own_esc, other_esc, me, someone) -> dict:
     """Issue 12: the exit criteria, decisions and roster entries the rows above name."""
-    return {}
+    from app.escalations.models import ExitCriterion, RosterEntry
+    from app.models import utcnow
+
+    ids = {}
+    for key, escalation_id in (("own", own_esc), ("other", other_esc)):
+        criterion = ExitCriterion(
+            escalation_id=escalation_id, text="Invoices correct", created_by_id=someone
+        )
+        roster = RosterEntry(
+            escalation_id=escalation_id,
+            user_id=someone,
+            role="Engineering",
+            joined_at=utcnow(),
+            added_by_id=someone,
+        )
+        db.session.add_all([criterion, roster])
+        db.session.flush()
+        ids[f"{key}_criterion"], ids[f"{key}_roster"] = criterion.id, roster.id
+    return ids
 
 
 def _post_mortem_actions(post_mortem_id, me, someone) -> dict:

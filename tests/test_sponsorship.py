@@ -418,6 +418,8 @@ def test_the_sponsor_hears_about_escalations_on_their_account(app, client, peopl
             "category": "technical",
             "severity": "critical",
             "tags": "",
+            "reason": "relationship_risk",
+            "requested_by": "customer",
             "confirmed": "1",
             "csrf_token": token,
         },

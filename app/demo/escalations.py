@@ -1,7 +1,9 @@
 """Demo escalations: nine believable cases in every state, three of them executive, raised and
 worked through the escalation services (clocks, handoffs, timeline, audit rows, notices) at
 times in the past; after the resolution, a check-in pending (one overdue), one that held, and
-one closed with its completed post-mortem and action items."""
+one closed with its completed post-mortem and action items. The first executive one has a full
+case file (health red and worsening, exit criteria, decisions, a roster, an ask of its sponsor);
+another has a customer update whose indirect threat waits for its owner to confirm it."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -9,17 +11,21 @@ import sqlalchemy as sa
 
 from app.accounts.models import Account
 from app.auth.models import User
-from app.escalations import aftercare, services
+from app.escalations import aftercare, casefile, health, services, threat_suggestions
 from app.escalations.models import (
     Answer,
     Category,
     Escalation,
+    EscalationReason,
     FollowUpOutcome,
+    Health,
     IntakeChannel,
     Level,
+    Requester,
     ResolutionKind,
     RootCause,
     Status,
+    Trend,
 )
 from app.escalations.models import Severity as S
 from app.extensions import db
@@ -36,7 +42,7 @@ DEMO = [
         S.CRITICAL,
         ("cancellation",),
         5,
-        ["update", "investigating", "handoff"],
+        ["update", "investigating", "handoff", "case_file"],
     ),
     (
         "minato-bank.jp",
@@ -58,7 +64,7 @@ DEMO = [
         S.HIGH,
         (),
         30,
-        ["update", "waiting"],
+        ["update", "waiting", "threat_update"],
     ),
     (
         "globex.com",
@@ -156,6 +162,10 @@ def seed(users: dict[str, User]) -> int:
                 "threat_cancellation": "cancellation" in threats,
                 "threat_legal": "legal" in threats,
                 "owner_id": actor.id,
+                "reason": EscalationReason.RELATIONSHIP_RISK
+                if threats
+                else EscalationReason.BUSINESS_IMPACT,
+                "requested_by": Requester.CUSTOMER,
             },
             tags=[category.value],
             now=start,
@@ -207,11 +217,65 @@ def seed(users: dict[str, User]) -> int:
                     concession_minor=None,
                     now=at,
                 )
+            elif step == "case_file":
+                _case_file(escalation, actor, users, at)
+            elif step == "threat_update":
+                update = services.add_customer_update(
+                    actor,
+                    escalation,
+                    channel=IntakeChannel.EMAIL,
+                    template_key=None,
+                    now=at,
+                    summary="Their CFO wrote: we have begun a trial with another provider and "
+                    "will decide at the end of the quarter.",
+                )
+                threat_suggestions.scan_update(actor, escalation, update, at)
             else:
                 at = _aftercare_step(step, escalation, actor, users, at)
             at += timedelta(minutes=30)
         created += 1
     return created
+
+
+def _case_file(escalation: Escalation, actor, users, at: datetime) -> None:
+    """The executive escalation's case file: red and worsening, what the customer needs to see
+    to call it over (one met), two decisions, the people on it, and the sponsor's task."""
+    manager = users["manager@demo.test"]
+    health.set_health(
+        actor,
+        escalation,
+        health=Health.RED,
+        trend=Trend.WORSENING,
+        note="出荷停止が3日目。先方物流部長が役員会に報告予定。",
+        now=at,
+    )
+    for number, text in enumerate(
+        ("出荷指示が全拠点で24時間エラーなく送信できること", "再発防止策を書面で説明すること")
+    ):
+        criterion = casefile.add_exit_criterion(actor, escalation, text, at)
+        if number == 0:
+            casefile.set_criterion_met(actor, escalation, criterion, True, at)
+    for decision, who, why in (
+        ("手動出荷指示の代行を当社で行う", "Maria Gomez", "物流を止めないための暫定措置"),
+        ("今月分の利用料を減額する", "先方物流部長と合意", "3日間の停止に対する補償"),
+    ):
+        casefile.log_decision(
+            manager,
+            escalation,
+            decision=decision,
+            decided_by=who,
+            decided_at=at,
+            rationale=why,
+            now=at,
+        )
+    casefile.add_to_roster(manager, escalation, manager, "Owner", at)
+    casefile.add_to_roster(manager, escalation, actor, "Account team", at)
+    casefile.set_sponsor_ask(
+        manager,
+        escalation,
+        "先方の物流担当役員に直接電話し、復旧見込みと補償方針を説明してください。",
+        at,
+    )
 
 
 def _aftercare_step(step: str, escalation: Escalation, actor, users, at: datetime) -> datetime:

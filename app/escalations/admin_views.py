@@ -5,17 +5,22 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.audit.services import history_for
 from app.auth.permissions import admin_changes
-from app.escalations import services
-from app.escalations.forms import ReplyTemplateForm, SlaPolicyForm, format_hours
+from app.escalations import health, services
+from app.escalations.forms import (
+    HealthCadenceForm,
+    ReplyTemplateForm,
+    SlaPolicyForm,
+    format_hours,
+)
 from app.escalations.labels import SEVERITY_LABELS, TEMPLATE_KEYS
-from app.escalations.models import ReplyTemplate, Severity, SlaPolicy
+from app.escalations.models import Health, ReplyTemplate, Severity, SlaPolicy
 from app.extensions import db
 from app.versioning import conflict_page
 
@@ -56,6 +61,7 @@ def sla_policies():
         policies=policies,
         severities=SEVERITY_LABELS,
         format_hours=format_hours,
+        cadences=health.cadences(),
     )
 
 
@@ -135,3 +141,37 @@ def edit_reply_template(template_id: int):
     return render_template(
         "escalations/admin_template_form.html", form=form, keys=TEMPLATE_KEYS, **page
     ), status
+
+
+def _cadences_as_shown() -> SimpleNamespace:
+    """The saved cadence as its form shows it; the version is the three rows' versions."""
+    rows = health.cadences()
+    return SimpleNamespace(
+        version="-".join(str(rows[h].version) for h in Health),
+        **{f"{h.value}_hours": rows[h].update_hours for h in Health},
+    )
+
+
+@admin_bp.route("/escalations/health-cadence", methods=["GET", "POST"])
+@admin_changes
+def health_cadence():
+    shown = _cadences_as_shown()
+    # Filled from the saved rows only on GET: a POST without the version read is stale.
+    form = HealthCadenceForm(obj=shown if request.method == "GET" else None)
+    page = {"history": history_for("health_cadence", health.CADENCE_ENTITY_ID)}
+    if form.validate_on_submit():
+        if form.is_stale(shown):
+            return conflict_page("escalations/admin_health_cadence.html", form, shown, **page)
+        hours = {h: getattr(form, f"{h.value}_hours").data for h in Health}
+        health.save_cadences(current_user, hours)
+        db.session.commit()
+        flash(
+            _(
+                "Health update cadence saved. Running health clocks keep their due time "
+                "until the health changes or the next customer update."
+            ),
+            "success",
+        )
+        return redirect(url_for("escalation_admin.sla_policies") + "#health-cadence")
+    status = 422 if form.errors else 200
+    return render_template("escalations/admin_health_cadence.html", form=form, **page), status

@@ -212,6 +212,7 @@ def reopen(
     # The customer is owed updates and a resolution again: both clocks run anew.
     clocks.start(escalation, ClockKind.CUSTOMER_UPDATE, now)
     clocks.start(escalation, ClockKind.RESOLUTION, now)
+    clocks.restart_health(escalation, now)  # a health with a cadence: it runs again
     _audit(
         actor,
         escalation,

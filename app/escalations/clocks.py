@@ -10,14 +10,27 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.escalations import sla
-from app.escalations.models import ClockKind, Escalation, Pause, SlaClock, SlaPolicy
+from app.escalations.models import (
+    ClockKind,
+    Escalation,
+    Health,
+    HealthCadence,
+    Pause,
+    SlaClock,
+    SlaPolicy,
+)
 from app.extensions import db
 
 TARGET_FIELD = {
     ClockKind.FIRST_RESPONSE: "first_response_minutes",
     ClockKind.CUSTOMER_UPDATE: "update_interval_minutes",
     ClockKind.RESOLUTION: "resolution_minutes",
+    # The health cadence's hours, given when the clock starts (health.py): the SLA policy
+    # neither sets nor re-targets it.
+    ClockKind.HEALTH_UPDATE: None,
 }
+# Clocks that run on wall-clock time (24x7 in the policy's timezone), pauses still applied.
+WALL_CLOCK_KINDS = frozenset({ClockKind.HEALTH_UPDATE})
 
 
 def calendar_for(policy: SlaPolicy) -> sla.BusinessCalendar:
@@ -53,16 +66,36 @@ def business_minutes(escalation: Escalation, start: datetime, end: datetime) -> 
     return int(sla.elapsed(calendar, start, pauses_of(escalation), end).total_seconds() // 60)
 
 
+def _calendar_of(kind: ClockKind, calendar: sla.BusinessCalendar) -> sla.BusinessCalendar:
+    """The clock's calendar: the policy's business hours, or every hour for wall-clock kinds."""
+    if kind in WALL_CLOCK_KINDS:
+        return sla.BusinessCalendar.always_open(calendar.timezone)
+    return calendar
+
+
 def _set_times(clock: SlaClock, calendar, pauses) -> None:
+    calendar = _calendar_of(clock.kind, calendar)
     target = timedelta(minutes=clock.target_minutes)
     clock.due_at = sla.due_at(calendar, clock.started_at, target, pauses)
     clock.warn_at = sla.warning_at(calendar, clock.started_at, target, pauses)
 
 
-def start(escalation: Escalation, kind: ClockKind, now: datetime, policy=None) -> SlaClock:
-    """A new running clock of `kind`, its target taken from the escalation's policy."""
+def start(
+    escalation: Escalation,
+    kind: ClockKind,
+    now: datetime,
+    policy=None,
+    *,
+    target_minutes: int | None = None,
+) -> SlaClock:
+    """A new running clock of `kind`, its target taken from the escalation's policy (or
+    given, for the kinds the policy does not set)."""
     policy = policy or policy_for(escalation)
-    clock = SlaClock(kind=kind, started_at=now, target_minutes=getattr(policy, TARGET_FIELD[kind]))
+    if target_minutes is None:
+        if TARGET_FIELD[kind] is None:
+            raise ValueError(f"a {kind.value} clock needs its target_minutes")
+        target_minutes = getattr(policy, TARGET_FIELD[kind])
+    clock = SlaClock(kind=kind, started_at=now, target_minutes=target_minutes)
     escalation.clocks.append(clock)
     _set_times(clock, calendar_for(policy), pauses_of(escalation))
     _sync_next_update(escalation)
@@ -88,18 +121,41 @@ def recompute(escalation: Escalation, *, retarget: bool = False) -> None:
     policy = policy_for(escalation)
     calendar, pauses = calendar_for(policy), pauses_of(escalation)
     for clock in running(escalation):
-        if retarget:
+        if retarget and TARGET_FIELD[clock.kind] is not None:
             clock.target_minutes = getattr(policy, TARGET_FIELD[clock.kind])
         _set_times(clock, calendar, pauses)
     _sync_next_update(escalation)
 
 
+def cadence_hours(health: Health | None) -> int | None:
+    """Hours between customer updates that the health asks for (the admins' setting: by
+    default red 24, amber 48, green none); None: no cadence."""
+    if health is None:
+        return None
+    row = db.session.get(HealthCadence, health)
+    return row.update_hours if row is not None else None
+
+
+def restart_health(escalation: Escalation, now: datetime) -> SlaClock | None:
+    """Stop the running health clock (met when on time) and, while the escalation is open and
+    its health has a cadence, start the next one from `now` with the cadence's hours."""
+    stop(escalation, ClockKind.HEALTH_UPDATE, now)
+    hours = cadence_hours(escalation.health)
+    if not escalation.is_open or not hours:
+        return None
+    return start(escalation, ClockKind.HEALTH_UPDATE, now, target_minutes=hours * 60)
+
+
 def _sync_next_update(escalation: Escalation) -> None:
-    # Lists show "next update due" without joining the clocks.
+    # Lists show "next update due" without joining the clocks: the SLA's (or the first
+    # response's), or the health cadence's when that falls due sooner.
     updates = running(escalation, ClockKind.CUSTOMER_UPDATE) or running(
         escalation, ClockKind.FIRST_RESPONSE
     )
-    escalation.next_update_due_at = updates[-1].due_at if updates else None
+    due = [updates[-1].due_at] if updates else []
+    due += [c.due_at for c in running(escalation, ClockKind.HEALTH_UPDATE)]
+    due = [d for d in due if d is not None]
+    escalation.next_update_due_at = min(due) if due else None
 
 
 @dataclass
@@ -130,7 +186,11 @@ def views(escalation: Escalation, now: datetime) -> list[ClockView]:
             shown.append(ClockView(kind, state, clock.due_at, None, clock.stopped_at))
             continue
         left = sla.remaining(
-            calendar, clock.started_at, timedelta(minutes=clock.target_minutes), pauses, now
+            _calendar_of(kind, calendar),
+            clock.started_at,
+            timedelta(minutes=clock.target_minutes),
+            pauses,
+            now,
         )
         if clock.due_at is None:
             state = "paused"

@@ -2,6 +2,7 @@
 the records, read a submitted form into the values a service takes, and the threat check
 that ticks suggested flags before a person confirms them."""
 
+from dataclasses import dataclass
 from datetime import UTC
 
 import sqlalchemy as sa
@@ -12,10 +13,18 @@ from app.accounts.models import Account, Contact
 from app.auth.models import Role, User
 from app.auth.permissions import can_raise_escalation
 from app.auth.services import active_users, user_choices
-from app.escalations import queries, services
+from app.escalations import queries, services, threat_suggestions
 from app.escalations.labels import LEVEL_LABELS
-from app.escalations.models import Category, Escalation, IntakeChannel, Severity
-from app.escalations.threats import ThreatSuggestion, suggest
+from app.escalations.models import (
+    Category,
+    Escalation,
+    EscalationReason,
+    IntakeChannel,
+    Requester,
+    Severity,
+    ThreatFlag,
+)
+from app.escalations.threats import Finding, explain
 from app.extensions import db
 from app.formatting import from_minor_units, to_minor_units
 from app.forms import parse_amount
@@ -44,25 +53,62 @@ def account_choices(form, user, wanted: str | None) -> Account | None:
     return None
 
 
-def threat_check(form) -> ThreatSuggestion | None:
-    """On the first submit, tick the suggested flags and show what matched: a person confirms.
+@dataclass
+class ThreatCheck:
+    """What the threat check read in the title and description (`findings`), and whether the
+    form goes back to the person to confirm the flags it ticked (`again`: it was shown before,
+    and the text changed since; `new`: the keys of the findings not shown before)."""
 
-    Returns the suggestion while it still needs confirming, else None (go ahead and save).
-    """
-    found = suggest(f"{form.title.data}\n{form.description.data}")
-    if form.confirmed.data == "1" or not found.any:
-        return None
-    missing = (found.cancellation and not form.threat_cancellation.data) or (
-        found.legal and not form.threat_legal.data
+    findings: list[Finding]
+    needs_confirming: bool
+    again: bool = False
+    new: frozenset = frozenset()
+
+    def by_flag(self) -> list[tuple[ThreatFlag, list[tuple[Finding, list, object, bool]]]]:
+        """Per suggested flag: each finding with its highlighted pieces, why, and whether it
+        was not shown before."""
+        groups: dict[ThreatFlag, list] = {}
+        for finding in self.findings:
+            groups.setdefault(ThreatFlag(finding.flag), []).append(
+                (
+                    finding,
+                    threat_suggestions.pieces(finding.sentence, finding.spans),
+                    explain(finding.rule),
+                    self.again and threat_suggestions.finding_key(finding) in self.new,
+                )
+            )
+        return [(flag, groups[flag]) for flag in ThreatFlag if flag in groups]
+
+
+def threat_check(form, escalation: Escalation | None = None) -> ThreatCheck:
+    """On the first submit, tick the suggested flags and show where and why: a person confirms.
+    The form then carries what it showed (`confirmed`); a finding it did not show whose flag is
+    unticked (text added while confirming) shows the check again rather than being saved as
+    dismissed unseen. On edit (`escalation`) only flags not set yet are suggested. Nothing is
+    saved here: the view records the decisions (`threat_suggestions.record_decisions`)."""
+    text = f"{form.title.data or ''}\n{form.description.data or ''}"
+    found = threat_suggestions.findings_for_form(text, escalation)
+    shown = threat_suggestions.shown_keys(form.confirmed.data)
+
+    def flag_field(finding):
+        return getattr(form, threat_suggestions.FLAG_FIELDS[ThreatFlag(finding.flag)])
+
+    unseen = [
+        f
+        for f in found
+        if threat_suggestions.finding_key(f) not in shown and not flag_field(f).data
+    ]
+    if not unseen:
+        return ThreatCheck(found, needs_confirming=False)
+    for finding in unseen:
+        flag_field(finding).data = True
+    form.confirmed.data = threat_suggestions.shown_token(found)
+    return ThreatCheck(
+        found,
+        needs_confirming=True,
+        again=bool(shown),
+        new=frozenset(threat_suggestions.finding_key(f) for f in found) - shown,
     )
-    if not missing:
-        return None
-    if found.cancellation:
-        form.threat_cancellation.data = True
-    if found.legal:
-        form.threat_legal.data = True
-    form.confirmed.data = "1"
-    return found
 
 
 def values(form, account: Account, *, editing: bool = False) -> dict:
@@ -81,6 +127,7 @@ def values(form, account: Account, *, editing: bool = False) -> dict:
         "legal_hold": bool(form.legal_hold.data),
         "promised_at": to_utc(promised).replace(tzinfo=UTC) if promised else None,
     }
+    values.update(_case_file_values(form, editing))
     if (form.arr_at_risk.data or "").strip():  # blank or only spaces: the account's ARR
         amount = parse_amount(form.arr_at_risk.data, account.currency)
         values["arr_at_risk_minor"] = to_minor_units(amount, account.currency)
@@ -88,6 +135,34 @@ def values(form, account: Account, *, editing: bool = False) -> dict:
     elif editing:
         values["arr_at_risk_minor"] = None  # recomputed from the account if executive
     return values
+
+
+def _case_file_values(form, editing: bool) -> dict:
+    """Why it was escalated and who asked; left out on an edit that leaves them unrecorded.
+    A contact is kept only when the customer asked."""
+    values = {}
+    if form.reason.data or not editing:
+        values["reason"] = EscalationReason(form.reason.data)
+    if form.requested_by.data or not editing:
+        requester = Requester(form.requested_by.data)
+        values["requested_by"] = requester
+        contact = as_id(form.requester_contact_id.data)
+        values["requester_contact_id"] = contact if requester == Requester.CUSTOMER else None
+    return values
+
+
+def contact_choices(account_id) -> list[tuple[str, str]]:
+    """The requester pick-list: none, then the account's contacts (name and title)."""
+    none = [("", _("— none —"))]
+    account_id = as_id(account_id)
+    if account_id is None:
+        return none
+    contacts = db.session.execute(
+        sa.select(Contact.id, Contact.name, Contact.title)
+        .where(Contact.account_id == account_id)
+        .order_by(Contact.name)
+    ).all()
+    return none + [(str(i), f"{n} ({t})" if t else n) for i, n, t in contacts]
 
 
 def fill_form(form, escalation: Escalation) -> None:

@@ -2,9 +2,10 @@
 watchers and owner, SLA policies and reply templates."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from zoneinfo import available_timezones
 
-from flask_babel import format_date
+from flask_babel import format_date, to_user_timezone, to_utc
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -25,22 +26,71 @@ from app.escalations.labels import (
     CATEGORY_LABELS,
     ESCALATION_STATUS_LABELS,
     FOLLOW_UP_OUTCOME_LABELS,
+    HEALTH_LABELS,
     INTAKE_CHANNEL_LABELS,
     LANGUAGE_NAMES,
     LEVEL_LABELS,
+    REASON_LABELS,
+    REQUESTER_LABELS,
     RESOLUTION_LABELS,
     ROOT_CAUSE_LABELS,
     SEVERITY_LABELS,
     TEMPLATE_KEYS,
+    TREND_LABELS,
 )
 from app.escalations.models import OPEN_STATUSES, Answer, FollowUpOutcome, RootCause, Status
 from app.forms import choices, parse_amount
 from app.i18n import lazy_gettext as _l
 from app.i18n import lazy_pgettext
+from app.models import utcnow
 from app.validators import DateWithin
 from app.versioning import VersionedForm
 
 TEXT = [InputRequired(), Length(max=5000)]
+
+
+def _choice_value(value) -> str:
+    """A select's value from an enum of the record, an id or None (none chosen: "")."""
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))
+
+
+class RecordChoiceField(SelectField):
+    """A select of a record's enum or id that may be unset: none chosen is ""."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, coerce=_choice_value, **kwargs)
+
+    def process_data(self, value):
+        self.data = _choice_value(value)
+
+
+class ContactField(RecordChoiceField):
+    """One of an account's contacts, or none. The choices are the contacts of the account
+    `account_of()` names, read when the field is shown or checked (one query)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, choices=[], **kwargs)
+        self.account_of = lambda: None
+        self._loaded_for = object()
+
+    def _load(self) -> None:
+        from app.escalations.form_values import contact_choices
+
+        account_id = self.account_of()
+        if account_id != self._loaded_for:
+            self.choices = contact_choices(account_id)
+            self._loaded_for = account_id
+
+    def iter_choices(self):
+        self._load()
+        return super().iter_choices()
+
+    def pre_validate(self, form):
+        self._load()
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError(_l("Choose one of the account's contacts."))
 
 
 class EscalationForm(VersionedForm):
@@ -83,7 +133,41 @@ class EscalationForm(VersionedForm):
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         description=_l("Kept apart from the SLA; you are warned one business day before."),
     )
+    # The case file (issue 12): why it was escalated and who asked. Required on a new
+    # escalation; older ones have none recorded, so their edit form may leave them blank.
+    reason = RecordChoiceField(_l("Why escalated"), choices=[("", "—"), *choices(REASON_LABELS)])
+    requested_by = RecordChoiceField(
+        _l("Requested by"), choices=[("", "—"), *choices(REQUESTER_LABELS)]
+    )
+    requester_contact_id = ContactField(
+        _l("Customer contact who asked"),
+        description=_l("One of the account's contacts; only when the customer asked."),
+    )
     submit = SubmitField(_l("Raise escalation"))
+
+    case_file_required = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        record = kwargs.get("obj")
+        self._record = record
+        if record is not None:
+            self.requester_contact_id.account_of = lambda: record.account_id
+        else:  # the account picked on this form (read when the field is shown or checked)
+            self.requester_contact_id.account_of = lambda: self.account_id.data
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        # Across fields and records, so not inline: a recorded value cannot be blanked.
+        for field, message in (
+            (self.reason, _l("Choose why the escalation is raised.")),
+            (self.requested_by, _l("Say whether the customer or someone internal asked.")),
+        ):
+            recorded = getattr(self._record, field.name, None) is not None
+            if not field.data and (self.case_file_required or recorded):
+                field.errors.append(message)
+                ok = False
+        return ok
 
     def validate_arr_at_risk(self, field):
         if (field.data or "").strip():
@@ -103,6 +187,8 @@ class EscalationForm(VersionedForm):
 
 class EditEscalationForm(EscalationForm):
     submit = SubmitField(_l("Save changes"))
+
+    case_file_required = False
 
 
 class StatusForm(FlaskForm):
@@ -164,6 +250,12 @@ class ResolveForm(FlaskForm):
         validators=[Optional()],
         description=_l("Only for concessions, in the account's currency."),
     )
+    # Only while exit criteria are unmet (the view removes it otherwise); then required.
+    unmet_criteria_reason = TextAreaField(
+        _l("Why resolve with criteria unmet?"),
+        validators=[Length(max=2000)],
+        render_kw={"rows": 3},
+    )
     # Choices and the help text come from the view (the account's contacts with an e-mail).
     survey_contact_id = SelectField(
         _l("Send the satisfaction survey to"), coerce=str, validate_choice=True, default=""
@@ -211,6 +303,10 @@ class ResolveForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
+        reason = getattr(self, "unmet_criteria_reason", None)
+        if reason is not None and not (reason.data or "").strip():
+            reason.errors.append(_l("Say why the escalation is resolved with criteria unmet."))
+            ok = False
         field = self.concession
         if self.kind.data == "concession" and not field.data:
             field.errors.append(_l("Enter the value of the concession."))
@@ -480,3 +576,162 @@ class ActionItemForm(FlaskForm):
     def validate_text(self, field):
         if not (field.data or "").strip():
             raise ValidationError(_l("Write what is to be done."))
+
+
+# The case file: exit criteria, the decision log, the roster, the ask of the sponsor.
+
+
+def _not_blank(message):
+    def check(form, field):
+        if not (field.data or "").strip():
+            raise ValidationError(message)
+
+    return check
+
+
+class ExitCriterionForm(FlaskForm):
+    text = StringField(
+        _l("Exit criterion"),
+        validators=[
+            InputRequired(message=_l("Write what must be true for the customer.")),
+            Length(max=500),
+            _not_blank(_l("Write what must be true for the customer.")),
+        ],
+        description=_l("What the customer agreed must be true for this to be over."),
+    )
+    submit = SubmitField(_l("Add exit criterion"))
+
+
+class CriterionChangeForm(VersionedForm):
+    """Tick, untick or remove a criterion: a button carrying the version it was shown at."""
+
+
+class DecisionForm(FlaskForm):
+    decision = TextAreaField(
+        _l("Decision"),
+        validators=[
+            InputRequired(message=_l("Write the decision.")),
+            Length(max=500),
+            _not_blank(_l("Write the decision.")),
+        ],
+        render_kw={"rows": 2},
+    )
+    decided_by = StringField(
+        _l("Who decided"),
+        validators=[
+            InputRequired(message=_l("Say who decided.")),
+            Length(max=200),
+            _not_blank(_l("Say who decided.")),
+        ],
+        description=_l("A person or a role, e.g. “Customer CFO”."),
+    )
+    decided_at = DateTimeLocalField(
+        _l("When"),
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        validators=[InputRequired(message=_l("Enter the date and time."))],
+    )
+    rationale = TextAreaField(
+        _l("Why"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2}
+    )
+    submit = SubmitField(_l("Log decision"))
+
+    def validate_decided_at(self, field):
+        if field.data is None:  # not a date and time: the field already says so
+            return
+        now = to_user_timezone(utcnow()).replace(tzinfo=None)
+        if field.data > now + timedelta(minutes=1):
+            raise ValidationError(_l("A decision cannot be in the future."))
+        if field.data < now - timedelta(days=3660):
+            raise ValidationError(_l("Enter a date within the last ten years."))
+
+    def decided_at_utc(self) -> datetime:
+        """When it was decided, typed in the user's timezone, as aware UTC."""
+        return to_utc(self.decided_at.data).replace(tzinfo=UTC)
+
+
+class RosterForm(FlaskForm):
+    user_id = SelectField(
+        _l("Person"),
+        coerce=str,
+        validate_choice=True,
+        validators=[InputRequired(message=_l("Choose who joins."))],
+    )
+    role = StringField(
+        _l("Role"),
+        validators=[
+            InputRequired(message=_l("Say in what role.")),
+            Length(max=80),
+            _not_blank(_l("Say in what role.")),
+        ],
+        render_kw={"list": "roster-roles"},
+    )
+    submit = SubmitField(_l("Add to the roster"))
+
+
+class SponsorAskForm(VersionedForm):
+    sponsor_ask = TextAreaField(
+        _l("What we ask of the sponsor"),
+        validators=[Length(max=2000)],
+        description=_l("The sponsor is notified when it is set or changed."),
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField(_l("Save the ask"))
+
+
+class SponsorCommentForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Comment"),
+        validators=[
+            InputRequired(message=_l("Write your comment.")),
+            Length(max=5000),
+            _not_blank(_l("Write your comment.")),
+        ],
+        description=_l("Added to the escalation's notes."),
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField(_l("Comment"))
+
+
+# Health and trend (issue 12).
+
+
+class HealthForm(VersionedForm):
+    """A health check of the escalation; carries the escalation's version."""
+
+    health = SelectField(
+        lazy_pgettext("escalation health", "Health"),
+        choices=[("", "—"), *choices(HEALTH_LABELS)],
+        validators=[InputRequired(message=_l("Choose red, amber or green."))],
+    )
+    trend = SelectField(
+        _l("Trend"),
+        choices=[("", "—"), *choices(TREND_LABELS)],
+        validators=[InputRequired(message=_l("Choose how it is going."))],
+    )
+    note = TextAreaField(
+        _l("Note"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l("What you saw; optional."),
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField(_l("Record health"))
+
+
+def _cadence_field(label):
+    return WholeNumberField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=720, message=_l("Enter 1 to 720 hours, or leave it blank.")),
+        ],
+        description=_l("Hours of wall-clock time; blank: no extra cadence."),
+    )
+
+
+class HealthCadenceForm(VersionedForm):
+    """The update cadence per health; `version` carries the three rows' versions."""
+
+    red_hours = _cadence_field(_l("Red: update the customer every (hours)"))
+    amber_hours = _cadence_field(_l("Amber: update the customer every (hours)"))
+    green_hours = _cadence_field(_l("Green: update the customer every (hours)"))
+    submit = SubmitField(_l("Save cadence"))

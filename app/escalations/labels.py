@@ -4,13 +4,17 @@ from app.escalations.models import (
     Answer,
     Category,
     ClockKind,
+    EscalationReason,
     FollowUpOutcome,
+    Health,
     IntakeChannel,
     Level,
+    Requester,
     ResolutionKind,
     RootCause,
     Severity,
     Status,
+    Trend,
 )
 from app.formatting import (
     ACTION_LABELS,
@@ -87,6 +91,7 @@ CLOCK_LABELS = {
     ClockKind.FIRST_RESPONSE: _l("First response"),
     ClockKind.CUSTOMER_UPDATE: _l("Customer update"),
     ClockKind.RESOLUTION: _l("Resolution"),
+    ClockKind.HEALTH_UPDATE: _l("Health update cadence"),
 }
 CLOCK_STATES = {
     "running": _l("On track"),
@@ -230,3 +235,45 @@ ACTION_LABELS.update(
         "survey_answered": _l("Survey answered"),
     }
 )
+
+# Issue 12: why it was escalated, who asked, the team's health and trend.
+REASON_LABELS = {
+    EscalationReason.LACK_OF_PROGRESS: _l("Lack of progress"),
+    EscalationReason.CUSTOMER_DEADLINE: _l("Customer-imposed deadline"),
+    EscalationReason.REPEATED_FAILURES: _l("Repeated failures"),
+    EscalationReason.BUSINESS_IMPACT: _l("Business impact"),
+    EscalationReason.RELATIONSHIP_RISK: _l("Relationship risk"),
+    EscalationReason.OTHER: lazy_pgettext("escalation reason", "Other"),
+}
+REQUESTER_LABELS = {
+    Requester.CUSTOMER: lazy_pgettext("requested by", "Customer"),
+    Requester.INTERNAL: lazy_pgettext("requested by", "Internal"),
+}
+HEALTH_LABELS = {
+    Health.RED: _l("Red"),
+    Health.AMBER: _l("Amber"),
+    Health.GREEN: _l("Green"),
+}
+TREND_LABELS = {
+    Trend.IMPROVING: _l("Improving"),
+    Trend.UNCHANGED: _l("Unchanged"),
+    Trend.WORSENING: _l("Worsening"),
+}
+for mapping in (REASON_LABELS, REQUESTER_LABELS, HEALTH_LABELS, TREND_LABELS):
+    LABELS.update(mapping)
+register_field_enums(
+    {"reason": EscalationReason, "requested_by": Requester, "health": Health, "trend": Trend}
+)
+FIELD_LABELS.update(
+    {
+        "requested_by": _l("Requested by"),
+        "requester_contact_id": _l("Requesting contact"),
+        "health": lazy_pgettext("escalation health", "Health"),
+        "trend": _l("Trend"),
+        "red_hours": _l("Red: update every (hours)"),
+        "amber_hours": _l("Amber: update every (hours)"),
+        "green_hours": _l("Green: update every (hours)"),
+    }
+)
+ENTITY_LABELS.update({"health_cadence": _l("health update cadence")})
+ACTION_LABELS.update({"health": _l("Health checked")})

@@ -70,7 +70,7 @@ class ClockKind(enum.Enum):
     FIRST_RESPONSE = "first_response"
     CUSTOMER_UPDATE = "customer_update"
     RESOLUTION = "resolution"
-    # The update cadence the team's red/amber health asks for, on top of the SLA's interval.
+    # The update cadence the team's health asks for (red/amber), on top of the SLA's interval.
     HEALTH_UPDATE = "health_update"
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from app import signals
+from app.accounts.models import Contact
 from app.accounts.services import add_timeline
 from app.audit import services as audit
 from app.auth.models import Role, User
@@ -25,6 +26,7 @@ from app.escalations.models import (
     Level,
     Pause,
     ReplyTemplate,
+    Requester,
     ResolutionKind,
     Severity,
     SlaPolicy,
@@ -57,6 +59,11 @@ ESCALATION_FIELDS = (
     "resolution_kind",
     "resolution_summary",
     "concession_minor",
+    "reason",
+    "requested_by",
+    "requester_contact_id",
+    "health",
+    "trend",
 )
 SLA_POLICY_FIELDS = (
     "first_response_minutes",
@@ -97,6 +104,23 @@ class ApprovalNotAllowed(DomainError):
 
 class DetailsLocked(DomainError):
     pass
+
+
+class RequesterNotOfAccount(DomainError):
+    pass
+
+
+def _check_requester(escalation: Escalation) -> None:
+    """Only a customer asks through a contact, and the contact is one of the account's."""
+    if escalation.requested_by != Requester.CUSTOMER:
+        escalation.requester_contact_id = None
+        return
+    contact_id = escalation.requester_contact_id
+    if contact_id is None:
+        return
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.account_id != escalation.account.id:
+        raise RequesterNotOfAccount(_l("Choose one of the account's contacts."))
 
 
 # What decides whether a post-mortem is needed to close: fixed once the escalation is resolved.
@@ -227,6 +251,7 @@ def raise_escalation(actor, account, values: dict, *, tags=(), now: datetime) ->
     )
     if escalation.owner_id is None:
         escalation.owner_id = actor.id
+    _check_requester(escalation)
     set_tags(escalation, tags)
     db.session.add(escalation)
     db.session.flush()
@@ -250,6 +275,8 @@ def raise_escalation(actor, account, values: dict, *, tags=(), now: datetime) ->
         at=now,
         severity=escalation.severity.value,
         executive=escalation.executive,
+        reason=escalation.reason.value if escalation.reason else None,
+        requested_by=escalation.requested_by.value if escalation.requested_by else None,
     )
     if escalation.executive:
         send("raised_executive", escalation, stakeholders(escalation))
@@ -295,6 +322,7 @@ def update_details(
     was_executive = escalation.executive
     for name, value in values.items():
         setattr(escalation, name, value)
+    _check_requester(escalation)
     refresh_executive(escalation)
     if escalation.executive and not was_executive:
         _became_executive(escalation, now)
@@ -481,6 +509,8 @@ def add_customer_update(
     clocks.stop(escalation, ClockKind.CUSTOMER_UPDATE, now)
     if escalation.is_open:
         clocks.start(escalation, ClockKind.CUSTOMER_UPDATE, now)
+    # The health cadence's clock is answered too, and the next one starts (if it has hours).
+    clocks.restart_health(escalation, now)
     db.session.flush()
     _audit(actor, escalation, "customer_update", {"customer_update": [None, summary[:200]]})
     _timeline(
@@ -497,9 +527,13 @@ def resolve(
     summary: str,
     concession_minor: int | None,
     now: datetime,
+    unmet_criteria_reason: str = "",
 ) -> FollowUp:
     """Resolve from any open status: a wait on the customer ends, every clock stops (the
-    resolution target met or not) and the follow-up check-in is scheduled."""
+    resolution target met or not) and the follow-up check-in is scheduled. With exit
+    criteria still unmet, the reason for resolving anyway is required and kept."""
+    from app.escalations.models import ExitCriterion
+
     if not escalation.is_open:
         raise TransitionNotAllowed(
             _l(
@@ -507,6 +541,14 @@ def resolve(
                 status=_status_label(escalation.status),
             )
         )
+    unmet = db.session.scalars(
+        sa.select(ExitCriterion.text)
+        .where(ExitCriterion.escalation_id == escalation.id, ExitCriterion.met_at.is_(None))
+        .order_by(ExitCriterion.created_at, ExitCriterion.id)
+    ).all()
+    unmet_criteria_reason = unmet_criteria_reason.strip() if unmet else ""
+    if unmet and not unmet_criteria_reason:
+        raise TransitionNotAllowed(_l("Say why the escalation is resolved with criteria unmet."))
     old = escalation.status
     if old == Status.WAITING_ON_CUSTOMER:
         pause = db.session.scalars(
@@ -528,6 +570,13 @@ def resolve(
     escalation.concession_minor = concession_minor
     escalation.resolution_minutes = minutes
     changes = audit.pending_changes(escalation, ESCALATION_FIELDS)
+    if unmet or escalation.unmet_criteria_reason:
+        changes["unmet_criteria"] = [None, "; ".join(unmet) or None]
+        changes["unmet_criteria_reason"] = [
+            escalation.unmet_criteria_reason or None,
+            unmet_criteria_reason or None,
+        ]
+    escalation.unmet_criteria_reason = unmet_criteria_reason
     for kind_ in ClockKind:
         clocks.stop(escalation, kind_, now)
     follow_up = FollowUp(
@@ -540,7 +589,13 @@ def resolve(
     changes["follow_up_due_at"] = [None, follow_up.due_at.isoformat()]
     _audit(actor, escalation, "resolve", changes)
     _timeline(
-        escalation, "escalation_resolved", actor, at=now, old=old.value, resolution=kind.value
+        escalation,
+        "escalation_resolved",
+        actor,
+        at=now,
+        old=old.value,
+        resolution=kind.value,
+        unmet_reason=escalation.unmet_criteria_reason[:200] or None,
     )
     db.session.flush()
     return follow_up

@@ -28,6 +28,7 @@ from app.escalations import (
     queries,
     services,
     surveys,
+    threat_suggestions,
     threat_views,
 )
 from app.escalations.forms import (
@@ -62,6 +63,7 @@ from app.escalations.models import (
     Level,
     ResolutionKind,
     Status,
+    ThreatSource,
 )
 from app.extensions import db
 from app.formatting import to_minor_units
@@ -117,31 +119,34 @@ def new():
     if request.method == "GET" and account is not None:
         form.account_id.data = str(account.id)
     form.currency = account.currency if account else None
-    suggestion = None
+    check = None
     if form.validate_on_submit() and account is not None:
-        suggestion = form_values.threat_check(form)
-        if suggestion is None:
-            values = form_values.values(form, account)
+        check = form_values.threat_check(form)
+        if not check.needs_confirming:
+            values, now = form_values.values(form, account), utcnow()
             try:
                 escalation = services.raise_escalation(
-                    current_user, account, values, tags=form.tag_list(), now=utcnow()
+                    current_user, account, values, tags=form.tag_list(), now=now
                 )
             except services.LegalHoldNotAllowed as error:
                 form.legal_hold.errors.append(str(error))
             else:
+                threat_suggestions.record_decisions(
+                    current_user, escalation, check.findings, ThreatSource.INTAKE, now
+                )
                 db.session.commit()
                 flash(_("Escalation raised."), "success")
                 return _back(escalation)
-    return _new_form(form, suggestion), 422 if form.errors else 200
+    return _new_form(form, check), 422 if form.errors else 200
 
 
-def _new_form(form, suggestion):
+def _new_form(form, check):
     account_q = (request.args.get("account_q") or "").strip()[:100]
     return render_template(
         "escalations/form.html",
         form=form,
         escalation=None,
-        suggestion=suggestion,
+        suggestion=check if check is not None and check.needs_confirming else None,
         tags=services.existing_tags(),
         account_q=account_q,
         account_matches=queries.search_accounts(account_q, current_user),
@@ -233,21 +238,27 @@ def edit(escalation_id: int):
     page = {"escalation": escalation, "suggestion": None, "tags": services.existing_tags()}
     if request.method == "GET":
         form_values.fill_form(form, escalation)
+        form.confirmed.data = ""  # threats read in new text are shown once before saving
     elif form.validate_on_submit():
         if form.is_stale(escalation):
             return conflict_page("escalations/form.html", form, escalation, **page)
-        page["suggestion"] = form_values.threat_check(form)
-        if page["suggestion"] is None:
-            values = form_values.values(form, escalation.account, editing=True)
+        check = form_values.threat_check(form, escalation)
+        if check.needs_confirming:
+            page["suggestion"] = check
+        else:
+            values, now = form_values.values(form, escalation.account, editing=True), utcnow()
             try:
                 services.update_details(
-                    current_user, escalation, values, tags=form.tag_list(), now=utcnow()
+                    current_user, escalation, values, tags=form.tag_list(), now=now
                 )
             except services.LegalHoldNotAllowed as error:
                 form.legal_hold.errors.append(str(error))
             except services.DetailsLocked as error:
                 form.severity.errors.append(str(error))
             else:
+                threat_suggestions.record_decisions(
+                    current_user, escalation, check.findings, ThreatSource.EDIT, now
+                )
                 db.session.commit()
                 flash(_("Escalation saved."), "success")
                 return _back(escalation)
@@ -340,17 +351,20 @@ def add_update(escalation_id: int):
             "escalations/show.html", **_page_context(escalation, update_form=form)
         ), 200
     if form.validate_on_submit():
-        services.add_customer_update(
+        now = utcnow()
+        update = services.add_customer_update(
             current_user,
             escalation,
             channel=IntakeChannel(form.channel.data),
             summary=form.summary.data,
             template_key=form.template_key.data,
-            now=utcnow(),
+            now=now,
         )
+        found = threat_suggestions.scan_update(current_user, escalation, update, now)
         db.session.commit()
         flash(_("Customer update recorded."), "success")
-        return _back(escalation, "#updates")
+        threat_views.flash_found(found)
+        return _back(escalation, "#threat-suggestions" if found else "#updates")
     return _action_failed(escalation, "update_form", form)
 
 
@@ -360,6 +374,9 @@ def resolve(escalation_id: int):
     escalation = _load(escalation_id)
     require(can_work_escalation(current_user, escalation))
     form = ResolveForm()
+    unmet = casefile_views.unmet_criteria(escalation)
+    if not unmet:
+        del form.unmet_criteria_reason  # asked only while exit criteria are unmet
     if not form.is_submitted():
         form.survey_language.data = str(get_locale())  # the resolver's, as a start
     form.currency = escalation.account.currency
@@ -381,6 +398,7 @@ def resolve(escalation_id: int):
                 if concession is not None
                 else None,
                 now=now,
+                unmet_criteria_reason=(form.unmet_criteria_reason.data or "") if unmet else "",
             )
         except DomainError as error:
             form.kind.errors.append(str(error))
@@ -398,7 +416,9 @@ def resolve(escalation_id: int):
                 flash(_("Escalation resolved."), "success")
                 return _back(escalation)
     status = 422 if form.errors else 200
-    return render_template("escalations/resolve.html", form=form, escalation=escalation), status
+    return render_template(
+        "escalations/resolve.html", form=form, escalation=escalation, unmet=unmet
+    ), status
 
 
 @bp.post("/<int:escalation_id>/notes")
@@ -408,10 +428,13 @@ def add_note(escalation_id: int):
     require(can_comment_escalation(current_user, escalation))
     form = NoteForm()
     if form.validate_on_submit():
-        services.add_note(current_user, escalation, form.body.data, utcnow())
+        now = utcnow()
+        note = services.add_note(current_user, escalation, form.body.data, now)
+        found = threat_suggestions.scan_note(current_user, escalation, note, now)
         db.session.commit()
         flash(_("Note added."), "success")
-        return _back(escalation, "#notes")
+        threat_views.flash_found(found)
+        return _back(escalation, "#threat-suggestions" if found else "#notes")
     return _action_failed(escalation, "note_form", form)
 
 

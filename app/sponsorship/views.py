@@ -3,9 +3,11 @@ actions, program results, executives' training."""
 
 from types import SimpleNamespace
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from app import signals
 from app.accounts.models import Account
@@ -477,14 +479,35 @@ def account_sections(account: Account, *, viewer, **_) -> signals.Section | None
     return signals.Section("actions", "sponsorship/_account_action.html", context, order=20)
 
 
-def escalation_sections(escalation, **_) -> signals.Section | None:
-    """The escalation page links the sponsorship it nominated its account for."""
+def escalation_sections(escalation, *, viewer, **_) -> list[signals.Section]:
+    """The escalation page links the sponsorship it nominated its account for, and its case
+    file names the account's executive sponsor, what is asked of them and their comments."""
+    sections = [_escalation_sponsor(escalation, viewer)]
     nomination = services.nomination_by(escalation)
-    if nomination is None:
-        return None
-    return signals.Section(
-        "head", "sponsorship/_escalation_nomination.html", {"nomination": nomination}
+    if nomination is not None:
+        sections.append(
+            signals.Section(
+                "head", "sponsorship/_escalation_nomination.html", {"nomination": nomination}
+            )
+        )
+    return sections
+
+
+def _escalation_sponsor(escalation, viewer) -> signals.Section:
+    sponsorship = db.session.scalar(
+        sa.select(Sponsorship)
+        .where(Sponsorship.account_id == escalation.account_id, Sponsorship.status.in_(IN_PROGRAM))
+        .options(joinedload(Sponsorship.sponsor))
+        .order_by(Sponsorship.id.desc())
     )
+    sponsor = sponsorship.sponsor if sponsorship is not None else None
+    context = {
+        "escalation": escalation,
+        "sponsorship": sponsorship,
+        "sponsor": sponsor,
+        "viewer_is_sponsor": sponsor is not None and sponsor.id == viewer.id,
+    }
+    return signals.Section("sponsor", "sponsorship/_escalation_sponsor.html", context)
 
 
 def user_sections(user: User, **_) -> signals.Section | None:

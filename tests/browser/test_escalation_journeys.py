@@ -50,6 +50,10 @@ def raise_escalation(page, account_id, title, description, t=lambda text, contex
     page.get_by_label(t("Title", "escalation"), exact=True).fill(title)
     page.get_by_label(t("Description"), exact=True).fill(description)
     page.get_by_label(t("Severity"), exact=True).select_option(label=t("High"))
+    page.get_by_label(t("Why escalated"), exact=True).select_option(label=t("Lack of progress"))
+    page.get_by_label(t("Requested by"), exact=True).select_option(
+        label=t("Internal", "requested by")
+    )
     page.get_by_role("button", name=t("Raise escalation"), exact=True).click()
     expect(page.get_by_role("status")).to_have_text(t("Escalation raised."))
     return int(re.search(r"/escalations/(\d+)", page.url)[1])
@@ -127,15 +131,21 @@ def test_japanese_threat_words_make_an_executive_escalation_every_executive_sees
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Description", exact=True).fill(JAPANESE_THREAT)
     page.get_by_label("Severity", exact=True).select_option(label="High")
+    page.get_by_label("Why escalated", exact=True).select_option(label="Relationship risk")
+    page.get_by_label("Requested by", exact=True).select_option(label="Customer")
     expect(page.get_by_label("Cancellation threat", exact=True)).not_to_be_checked()
     page.get_by_role("button", name="Raise escalation").click()
 
-    # Not raised yet: the threat words are shown, the flags ticked, for the person to confirm.
+    # Not raised yet: each threat's sentence is shown with its words marked and why, the flags
+    # ticked, for the person to confirm.
     warning = page.get_by_role("alert")
     expect(warning).to_contain_text("Possible threat found in the description.")
-    expect(warning.locator("mark")).to_have_text(["解約", "弁護士"])
-    expect(warning).to_contain_text(re.compile(r"Cancellation:\s*解約"))
-    expect(warning).to_contain_text(re.compile(r"Legal:\s*弁護士"))
+    cancellation = warning.locator(".threat-suggestion", has_text="Cancellation")
+    expect(cancellation.locator("mark").first).to_have_text(re.compile("解約"))
+    expect(warning.locator(".threat-suggestion", has_text="Legal").locator("mark")).to_contain_text(
+        ["弁護士"]
+    )
+    expect(cancellation).to_contain_text("Why:")
     expect(page.get_by_label("Cancellation threat", exact=True)).to_be_checked()
     expect(page.get_by_label("Legal threat", exact=True)).to_be_checked()
     expect(page.get_by_label("Safety/security threat", exact=True)).not_to_be_checked()

@@ -2,13 +2,30 @@
 // and its listeners sit on the document, so they are in place before any form exists. A
 // deferred script would let a quick user (or a test) change a form before it had attached.
 
-// Asks before a destructive form is sent: every form with data-confirm.
+// Asks before a destructive form is sent: every form with data-confirm. A POST form already
+// on its way is not sent again by a double click (a decision or a note would be saved twice);
+// the buttons stay enabled, so the clicked one still sends its name. A form whose answer is a
+// download leaves the page in place: after a few seconds it can be sent again.
 document.addEventListener("submit", function (event) {
   var form = event.target;
   var question = form.getAttribute && form.getAttribute("data-confirm");
   if (question && !window.confirm(question)) {
     event.preventDefault();
+    return;
   }
+  if ((form.getAttribute("method") || "").toLowerCase() !== "post") return;
+  var sent = Number(form.getAttribute("data-sent") || 0);
+  if (sent && Date.now() - sent < 5000) {
+    event.preventDefault();
+    return;
+  }
+  form.setAttribute("data-sent", String(Date.now()));
+});
+// Back to a page from the browser's cache: its forms can be sent again.
+window.addEventListener("pageshow", function () {
+  document.querySelectorAll("form[data-sent]").forEach(function (form) {
+    form.removeAttribute("data-sent");
+  });
 });
 
 // Reply templates: choosing one fills the summary (the server does the same without script).
