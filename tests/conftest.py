@@ -315,16 +315,8 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"FAILED: {len(_skipped)} skipped test(s); skips are not allowed: {_skipped[:5]}"
         )
-
-
-# Issue 12: the threat detector's figures on its evaluation set (tests/test_threat_eval.py),
-# recorded by that test as a user property and printed after the run, so `make test` shows
-# them. A conftest holds one hook of a name: this one keeps the skip report above.
-_report_skips = pytest_terminal_summary
-
-
-def pytest_terminal_summary(terminalreporter):
-    _report_skips(terminalreporter)
+    # Issue 12: the threat detector's figures on its evaluation set (tests/test_threat_eval.py),
+    # recorded by that test as a user property, printed after the run so `make test` shows them.
     tables = {
         value
         for reports in terminalreporter.stats.values()

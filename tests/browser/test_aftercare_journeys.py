@@ -423,6 +423,14 @@ def raise_form(page, account_id, t):
     expect(page.get_by_role("heading", level=1)).to_have_text(t("Raise escalation"))
 
 
+def why_and_who(page, t):
+    """The intake's case-file questions: why it is escalated, who asked."""
+    page.get_by_label(t("Why escalated"), exact=True).select_option(label=t("Lack of progress"))
+    page.get_by_label(t("Requested by"), exact=True).select_option(
+        label=t("Customer", "requested by")
+    )
+
+
 def test_a_note_found_by_a_two_character_japanese_word_and_suggested_on_a_new_escalation(
     app, page, make_user, make_account, open_context
 ):
@@ -475,6 +483,7 @@ def test_a_note_found_by_a_two_character_japanese_word_and_suggested_on_a_new_es
     page.get_by_label(t("Description"), exact=True).fill(
         "先月分の請求書がまだ届いていないとの連絡。"
     )
+    why_and_who(page, t)
     expect(suggestions.get_by_role("heading")).to_have_text(t("Knowledge notes that may help"))
     expect(suggestions.get_by_role("link")).to_have_text([NOTE_TITLE])
     expect(suggestions.get_by_role("link")).to_have_attribute("href", note_url)
@@ -491,6 +500,7 @@ def test_a_note_found_by_a_two_character_japanese_word_and_suggested_on_a_new_es
     raise_form(plain, account, t)
     plain.get_by_label(t("Title", "escalation"), exact=True).fill("今月の請求書が届かない")
     plain.get_by_label(t("Description"), exact=True).fill("請求書のメールが来ない。")
+    why_and_who(plain, t)
     expect(plain.locator("[data-knowledge-suggest]")).to_be_hidden()
     plain.get_by_role("button", name=t("Raise escalation"), exact=True).click()
     expect(plain.get_by_role("status")).to_have_text(t("Escalation raised."))

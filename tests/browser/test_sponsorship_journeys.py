@@ -110,10 +110,13 @@ def test_an_executive_escalation_nominates_its_account(page, make_user, make_acc
     page.get_by_label("Title", exact=True).fill(title)
     page.get_by_label("Description", exact=True).fill(JAPANESE_THREAT)
     page.get_by_label("Severity", exact=True).select_option(label="High")
+    page.get_by_label("Why escalated", exact=True).select_option(label="Relationship risk")
+    page.get_by_label("Requested by", exact=True).select_option(label="Customer")
     page.get_by_role("button", name="Raise escalation").click()
 
-    # The threat word is found and the flag ticked; the CSM confirms it.
-    expect(page.get_by_role("alert").locator("mark")).to_have_text(["解約"])
+    # The threat is found in the title and in the description, the flag ticked; the CSM
+    # confirms it.
+    expect(page.get_by_role("alert").locator("mark")).to_have_text(["解約", "解約"])
     expect(page.get_by_label("Cancellation threat", exact=True)).to_be_checked()
     page.get_by_role("button", name="Confirm and raise").click()
     expect(page.get_by_role("status")).to_have_text("Escalation raised.")

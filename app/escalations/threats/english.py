@@ -88,7 +88,10 @@ PAST = re.compile(
     r"had (?:considered|planned|threatened|wanted|decided)|threatened|wanted|planned|used to|"
     r"last (?:year|quarter|month|week|time)|previously|at one point)\b"
 )
-TURNED = re.compile(r"\bbut\b|\bhowever\b|\buntil\b")
+TURNED = re.compile(
+    r"\bbut\b|\bhowever\b|\buntil\b(?=(?:\s+[\w']+){0,6}?\s+(?:was|were|had|did|won|got|came|saw|"
+    r"made|gave|took|\w+ed)\b)"
+)
 HOW_TO = re.compile(
     r"\bis there (?:a|an|any)\b(?=.*\b(?:feature|function|option|setting|way|button|template)\b)"
     r"|\bdo you (?:have|offer|support)\b|\bhow (?:do|can|could|would|should|to|does)\b|"
@@ -363,9 +366,9 @@ RULES = [
         CANCELLATION,
         r"\b(?P<v>stop(?:s|ped|ping)? (?:using|working with|doing business with)|"
         r"no longer (?:use|need|want|require|work with)|done with|finished with|through with)"
-        r"\s+(?P<o>you|your (?:\w+ )?(?:company|team|product|platform|service|services|tool|system|"
-        r"software|solution|crm)|(?:the|this) (?:service|platform|product|tool|system|software|"
-        r"solution|crm)|it altogether)\b",
+        r"\s+(?P<o>(?:you|u)(?: guys| all| people| lot)?|your (?:\w+ )?(?:company|team|product|"
+        r"platform|service|services|tool|system|software|solution|crm)|(?:the|this) (?:service|"
+        r"platform|product|tool|system|software|solution|crm)|it altogether)\b",
     ),
     _rule(
         "en.cancellation.stop_using",
@@ -381,7 +384,7 @@ RULES = [
     _rule(
         "en.cancellation.stop_using",
         CANCELLATION,
-        r"\b(?P<v>consider|treat|mark|regard)\s+(?:our|my|their|the)\s+(?P<o>(?:\w+\s+)?"
+        r"\b(?P<v>consider|treat|mark|regard)\s+(?:our|my|their|the|this)\s+(?P<o>(?:\w+\s+)?"
         r"(?:account|contract|subscription|relationship|partnership)\s+(?:closed|cancell?ed|"
         r"terminated|over|ended|finished))\b",
     ),
@@ -410,7 +413,8 @@ RULES = [
     _rule(
         "en.cancellation.stop_using",
         CANCELLATION,
-        r"\b(?P<v>(?:be|get|getting|move|moving|migrate|migrating|come|coming) off|"
+        r"\b(?P<v>(?:be|get|getting|move|moving|migrate|migrating|come|coming) off"
+        r"(?!(?:\s+[\w']+){0,5}?\s+(?:onto|on to|to|into) (?:your|you|the new|yours)\b)|"
         r"stop(?:s|ped|ping)? (?:charging|billing|invoicing)|done (?:using|paying for)|"
         r"(?:go|going|went|move|moving|switch\w*|revert\w*|return\w*) back to|"
         r"(?:build|building|do|doing|bring|bringing|develop\w*|handl\w*) (?:this|it|everything) "
@@ -499,6 +503,52 @@ RULES = [
         r"wound down|dumped|ditched)\b(?!\s+(?:with|by) (?:yours|you|your|the new version))",
         gate="replaced|phased out|sunset|decommission|retired|dropped|cancel|terminated|"
         "discontinued|switched off|turned off|shut down|ripped out|wound down|dumped|ditched",
+    ),
+    # Letting it run out, the last year, the offboarding started.
+    _rule(
+        "en.cancellation.not_renew",
+        CANCELLATION,
+        r"\b(?P<v>(?:let|letting|lets|allow\w*)\s+(?:it|(?:the|our|this|my)\s+(?:\w+\s+)?"
+        r"(?:contract|subscription|licen[cs]es?|agreement|renewal|seats|plan))\s+(?:lapse|expire|"
+        r"run out|die|run its course)|(?:our|the|my|this (?:will be|is) our) (?:last|final) "
+        r"(?:year|term|renewal|quarter|contract|month)(?: with you| with your \w+| as (?:a )?"
+        r"(?:customer|client)s?)|(?:start|begin|kick\w* off|initiat|trigger|prepar|plan)\w*\s+"
+        r"(?:the |our |an |a )?(?:offboarding|off-boarding|exit|termination|cancellation|"
+        r"non-renewal|wind-down)(?: process| plan| procedure| steps)?(?!(?:\s+\w+)?\s+(?:for|of|"
+        r"on)\s+(?!(?:the |our |this |my )?(?:contract|subscription|account|agreement|"
+        r"relationship|us|everything)\b))|(?:don'?t|do not|no need "
+        r"to) (?:bother )?(?:send|prepar|draft|issu)\w* (?:\w+ )?(?:the |a |any |us )?"
+        r"(?:renewal|extension)(?: \w+)?|(?:halfway|one foot|already|half) out the door)\b",
+        negatable=False,
+        gate="lapse|expire|run out|die|last|final|offboard|off-board|exit|termination|"
+        "cancellation|non-renewal|wind-down|renewal|extension|out the door",
+    ),
+    _rule(
+        "en.legal.lawyers",
+        LEGAL,
+        r"\b(?P<v>(?:this|the) (?:matter|issue|case|dispute|complaint|file|thread) (?:is|has been|"
+        r"will be|'s) (?:now )?(?:with|over to|passed to|handed to|in the hands of))\s+(?:our|my|"
+        r"the customer'?s|their)\s+(?:\w+\s+)?(?P<o>lawyers?|attorneys?|counsel|solicitors?|"
+        r"legal(?: team| department| dept)?)\b(?!(?:\s+\w+){0,2}\s+(?:for (?:signature|review|"
+        r"approval|sign-?off|redlines?)|to (?:sign|review|approve)))",
+        gate="lawyer|attorney|counsel|solicitor|legal",
+    ),
+    _rule(
+        "en.safety.expose_people",
+        SAFETY,
+        r"\b(?P<v>(?:everyone|everybody|the whole (?:internet|world|industry)|the world|all of "
+        r"\w+)(?: on \w+| online)? (?:will )?knows?)\s+(?:[\w']+\s+){0,3}?(?P<o>names?|faces?|"
+        r"address(?:es)?|where (?:\w+ ){0,3}lives?|phone numbers?)\b",
+        gate="everyone|everybody|whole|world|all of",
+    ),
+    _rule(
+        "en.safety.intrusion",
+        SAFETY,
+        r"\b(?:threaten\w* to|will|'ll|going to|gonna|could|can)\s+(?:\w+\s+){0,2}?"
+        r"(?P<v>(?:flood|bombard|spam|take down|knock (?:\w+ )?(?:off|down|offline)|bring down)\w*)"
+        r"\s+(?P<o>(?:your|our|the) (?:\w+ )?(?:systems?|servers?|site|website|platform|network|"
+        r"api|helpdesk))\b",
+        gate="flood|bombard|spam|take down|knock|bring down",
     ),
     # Ending it in so many words: part ways, pull the plug, call it a day.
     _rule(
@@ -607,7 +657,8 @@ RULES = [
         r"ha(?:s|ve) (?:been )?(?:informed|instructed|advised|notified|briefed|alerted|engaged|"
         r"looped in|involved)|(?:(?:is|are|has|"
         r"have) )?(?:already |"
-        r"now |currently )?(?:draft\w*|prepar\w*|fil(?:e|ed|ing)|putting together|working on|"
+        r"now |currently )?(?:draft\w*|prepar\w*|(?<!to )fil(?:e|ed|ing)|putting together|"
+        r"working on|"
         r"sent|send\w*))\b",
     ),
     _rule(
@@ -646,7 +697,8 @@ RULES = [
         r"\b(?P<v>sue|sues|sued|suing|lawsuits?|litigat(?:e|ing)|(?:threaten\w*|start\w*|begin\w*|"
         r"initiat\w*|commenc\w*|consider\w*|pursu\w*|go to|proceed\w* with|prepar\w* for|face|"
         r"into|possible|potential) litigation|legal (?:action|steps|"
-        r"proceedings|recourse|remedies|route|measures|claim|avenues|options)|proceedings against|"
+        r"proceedings|recourse|remedies|route|measures|claim|avenues|options|position|rights)|"
+        r"proceedings against|"
         r"class action|small claims|(?:take|taking|took) (?:you|this|it|the matter|them|your "
         r"company|us)(?: \w+){0,4}? to (?:court|tribunal|arbitration)|(?:build\w*|prepar\w*|"
         r"mak\w*) (?:a|our|their|the) (?:legal )?case (?:against|for court)|(?:they'?re|we'?re|"
@@ -670,7 +722,7 @@ RULES = [
         "en.legal.damages",
         LEGAL,
         r"\b(?P<v>claim\w*|seek\w*|pursu\w*|recover\w*|demand\w*|sue for|expect\w*|"
-        r"compensat\w* for)(?:\s+\w+){0,3}?\s+(?P<o>damages|losses|compensation)\b",
+        r"compensat\w* for)(?:\s+\w+){0,5}?\s+(?P<o>damages|losses|compensation)\b",
     ),
     _rule(
         "en.legal.damages",
@@ -681,6 +733,8 @@ RULES = [
         "en.legal.regulator",
         LEGAL,
         r"\b(?<!annual )(?<!monthly )(?<!quarterly )(?<!yearly )(?<!our )(?<!the )(?<!an )"
+        r"(?<!a )(?<!compliance )(?<!audit )(?<!status )(?<!weekly )(?<!daily )(?<!this )"
+        r"(?<!that )(?<!your )(?<!their )(?<!incident )(?<!summary )"
         r"(?P<v>report\w*|complain\w*|complaint|fil(?:e|ed|ing)|lodg\w*|escalat\w*|contact\w*|"
         r"notify\w*|notif\w*|inform\w*|go(?:ing)? to|went to|tak\w* (?:this|it) to|"
         r"refer\w* (?:this|it) to|rais\w* (?:this|it) with|alert\w*|writ\w* to|wrote to)\b"
@@ -697,7 +751,9 @@ RULES = [
         r"privacy) (?:authority|authorities|agency|commission|office|regulator|watchdog)|"
         r"ombudsman|ico|ftc|fca|cnil|bbb|better business bureau|attorney general|"
         r"trading standards|consumer (?:protection|affairs|agency|council|centre|center|bureau)|"
-        r"information commissioner|authorities|watchdog|privacy commissioner)\b",
+        r"information commissioner|authorities|watchdog|privacy commissioner)\b"
+        r"(?!\s+(?:export|report|field|module|page|portal|number|id|template|integration|feed|api|"
+        r"contact|list|filter|tab|code|format|submission)s?\b)",
     ),
     _rule(
         "en.legal.notice",
@@ -708,7 +764,8 @@ RULES = [
         r"notice of (?:breach|default|"
         r"claim|dispute)|letter before (?:action|claim)|demand letter|breach of (?:contract|"
         r"the agreement|the sla|our agreement)|in breach of|material breach|legal notice|"
-        r"violat\w* (?:the|our|its|your) (?:contract|agreement|sla|terms|dpa)|breach(?:ed|es)? "
+        r"violat\w* (?:(?:of|with) )?(?:the|our|its|your) (?:contract|agreement|sla|terms|dpa)|"
+        r"(?:through|via|by) legal (?:means|channels|routes?)|breach(?:ed|es)? "
         r"(?:the|our|its) (?:contract|agreement|sla|dpa))\b",
     ),
     # A regulator that "will hear about this".
@@ -723,6 +780,13 @@ RULES = [
         r"\b",
         gate="regulat|ombudsman|ftc|ico|fca|cma|bbb|bureau|attorney general|trading standards|"
         "consumer|authorit|commissioner|watchdog|police",
+    ),
+    _rule(
+        "en.legal.regulator",
+        LEGAL,
+        r"\b(?P<v>(?:fil|mak|lodg|report|submit)\w*\s+(?:a\s+|an\s+)?(?:\w+\s+)?police "
+        r"(?:report|complaint)|police (?:report|complaint) (?:against|about|over|on))\b",
+        gate="police",
     ),
     # The customer's lawyers working on their case against us.
     _rule(
@@ -768,7 +832,9 @@ RULES = [
         r"towards) (?:our|your|the|my|him|her|them|us|me)|threatening (?:messages?|e-?mails?|"
         r"calls?|voicemails?|letters?|"
         r"language|behaviou?r)|(?:was|were|got|became|being|is|are) (?:very |quite |extremely |"
-        r"really |increasingly )?(?:threatening|abusive|aggressive|violent|intimidating))\b"
+        r"really |increasingly )?(?:threatening|abusive|aggressive|violent|intimidating)|"
+        r"(?:some|all|one|many|most|several|a few) of (?:them|which|those|these) (?:were |was )?"
+        r"(?:openly |quite |very )?(?:threatening|abusive|violent|threats))\b"
         r"(?!\s+to\b)",
     ),
     _rule(
@@ -791,7 +857,13 @@ RULES = [
         r"everyone) (?:regret|pay|sorry)|you'?ll (?:be sorry|regret)|watch (?:your|their|our|his|"
         r"her|my) backs?|"
         r"knows? (?:what|which) car (?:\w+ )?drives?|knows? where (?:\w+ )?(?:parks|works|lives)|"
-        r"knows? (?:her|his|their|your) (?:home )?(?:address|schedule|car|kids|children|family)|"
+        r"knows? (?:her|his|their|your)(?: [\w]+'s)? (?:home )?(?:address|schedule|car|kids|"
+        r"children|family)|teach (?:you|them|him|her|your (?:\w+ )?\w+|(?:the|that|this) \w+) "
+        r"a lesson(?! (?:on|in|about|from|at|for))|"
+        r"something (?:bad|terrible|nasty|awful|unpleasant) "
+        r"(?:is going to|will|might|could|may|is gonna) happen to (?:you|your|them|him|her|"
+        r"someone)|(?:brick|rock|stone)s? through (?:your|"
+        r"the|their|his|her) (?:\w+ )?windows?|smash (?:your|the|their) windows?|"
         r"knows? where (?:\w+ ){1,4}lives?|find out where (?:\w+ ){0,4}lives?|"
         r"pay (?:you|them|him|her|your office) a visit|(?:show|turn)(?:s|ed|ing)? up at "
         r"(?:your|the|our|his|her) (?:[\w']+ )?(?:office|premises|home|house|door)|"
@@ -859,7 +931,8 @@ RULES = [
         r"engineers?'?|agents?'?|reps?'?|team|personal|home|people'?s|everyone'?s|csm'?s?|"
         r"managers?'?|your|our|their|the|his|her)\S*\s+){0,3}(?:names?|address(?:es)?|"
         r"phone numbers?|photos?|"
-        r"pictures?|identities|profiles?|screenshots?|personal (?:information|info|data|details))|"
+        r"pictures?|identities|profiles?|screenshots?|personal (?:information|info|data|details)|"
+        r"(?<=agent's )(?:\w+ )?numbers?|(?<=rep's )(?:\w+ )?numbers?)|"
         r"(?:our|your|the|their)\s+(?:staff|employees|engineers|agents|reps|people|team|csms?|"
         r"managers)'?s?\s+(?:\w+\s+)?(?:salaries|details|information|info|emails|messages|"
         r"records|data|numbers|accounts|families))\b",
@@ -939,8 +1012,8 @@ RULES = [
         SAFETY,
         r"\b(?P<v>(?:try|tried|trying|guess\w*|test\w*|cycl\w*) (?:\w+ ){0,2}?passwords? "
         r"(?:on|against|for))\s*"
-        r"(?P<o>(?:(?:our|your|the|their|staff|admin|other people'?s)\s+)*(?:\w+\s+)?"
-        r"(?:accounts?|logins?|users?|admins?|system|portal)?)",
+        r"(?P<o>(?:our|your|the|staff|admin|other people'?s|someone else'?s)\s+(?:\w+\s+)?"
+        r"(?:accounts?|logins?|users?|admins?))\b(?!\s+(?:page|screen|form|button|field|flow)s?\b)",
         gate="password",
     ),
     _rule(
@@ -1049,7 +1122,7 @@ GATES = {
         r"trading standards|consumer|police|watchdog|cma|sec|cfpb|accc|ofcom|ofgem|finra|oaic|dpc|"
         r"edpb|hhs|ocr|council"
     ),
-    "en.legal.notice": r"formal|notice|letter|breach|violat",
+    "en.legal.notice": r"formal|notice|letter|breach|violat|legal means|legal channel|legal route",
     "en.safety.threatened_people": (
         r"threat|intimidat|harass|abus|swore|swearing|yell|scream|aggressive|violent|stalk|"
         r"attack|assault|bull|dox"
@@ -1060,7 +1133,7 @@ GATES = {
         r"violen|office|premises|home|house|building|hq|headquarters|gun|knife|knives|weapon|"
         r"firearm|rifle|pistol|explosive|bat|ruin|destroy|life|career|follow|meet|outside|"
         r"parking|trash|wreck|place|break|legs|arm|neck|face|bones|jaw|car|drive|parks|works|"
-        r"schedule|kids|children|family|threat"
+        r"schedule|kids|children|family|threat|lesson|brick|rock|stone|window|happen to"
     ),
     "en.safety.expose_people": (
         r"name|address|phone|photo|picture|identit|personal|dox|profile|screenshot|salar|staff|"
@@ -1158,7 +1231,7 @@ def read(sentence: str) -> dict[str, tuple[str, tuple[tuple[int, int], ...]]]:
                 folded, match.end()
             ):
                 continue
-            if third_party and third_party.start() < start and rule.flag == CANCELLATION:
+            if third_party and third_party.start() < start and rule.flag in (CANCELLATION, LEGAL):
                 continue
             named = match.groupdict()
             groups = [
