@@ -45,10 +45,10 @@ MIN_PRECISION = 0.90
 FLOOR = {
     ("en", "cancellation"): (0.80, 0.72),
     ("en", "legal"): (0.91, 0.77),
-    ("en", "safety"): (0.87, 0.28),
+    ("en", "safety"): (0.73, 0.68),
     ("ja", "cancellation"): (0.77, 0.72),
     ("ja", "legal"): (0.84, 0.77),
-    ("ja", "safety"): (0.94, 0.69),
+    ("ja", "safety"): (0.95, 0.73),
 }
 
 
@@ -185,11 +185,6 @@ def test_the_set_is_big_and_hard_enough(sentences):
             assert flags[flag] >= MIN_PER_FLAG, (lang, flag, flags[flag])
 
 
-def _listing(title: str, sentences: list[Sentence]) -> str:
-    rows = "".join(f"\n  line {s.line} [{s.kind}] {s.text}" for s in sentences)
-    return f"{title} ({len(sentences)}):{rows or ' none'}"
-
-
 @pytest.mark.parametrize("flag", FLAGS)
 @pytest.mark.parametrize("lang", LANGS)
 def test_precision_and_recall_do_not_fall(scores, record_property, lang, flag):
@@ -197,9 +192,10 @@ def test_precision_and_recall_do_not_fall(scores, record_property, lang, flag):
     table = "\n".join(figures_table(list(scores.values())))
     record_property("threat_eval_figures", table)
     result = scores[lang, flag]
+    # Counts only: the held-out sentences are not printed, so nobody tunes the rules on them.
     message = (
         f"{lang} {flag}: precision {_figure(result.precision)}, recall {_figure(result.recall)}"
-        f"\n{_listing('missed', result.missed)}\n{_listing('false', result.false)}"
+        f" ({len(result.missed)} missed, {len(result.false)} false; floor {FLOOR[lang, flag]})"
     )
     floor_precision, floor_recall = FLOOR[lang, flag]
     assert (result.recall or 0) >= floor_recall, message

@@ -246,6 +246,7 @@ class Rule:
     bare: bool = False  # not when another noun owns the act: データの更新はしない
     gates: tuple[frozenset[str], ...] = ()  # per captured piece, words one of which must occur
     context: re.Pattern | None = None  # what the sentence must also hold (its lemma stream)
+    guarded: bool = False  # not in technical, business, security or how-to talk (GUARDED)
 
 
 def _rule(key, flag, source, context=None, **options):
@@ -710,6 +711,124 @@ RULES = [
     ),
 ]
 
+
+# --- safety by vocabulary ----------------------------------------------------------------------
+# The rules above read sentence shapes; these read words: a cue of one class (violence, menace,
+# exposing our people, intrusion into or sabotage of our systems, turning up and following)
+# next to what it is aimed at. They are guarded (GUARDED): not in technical talk about our own
+# software, business figures, security questions, how-to questions and requests, another
+# company's trouble, or what is already resolved.
+DATA = (
+    r"\S*データ\S*|\S*情報|資料|\S*資料|機密|ファイル|記録|履歴|データベース|db|ソースコード|"
+    r"バックアップ|パスワード|アカウント|メール|顧客リスト|名簿"
+)
+SYSTEM = (
+    r"システム|サーバー|サーバ|サイト|ウェブサイト|ホームページ|ネットワーク|サービス|環境|アプリ"
+)
+THREAT_SPEECH = (
+    r"(?:御/O 社|御社|貴社|其方|そちら|お宅|御宅|お前|御前|貴様|遣る|言う|書く|予告|脅す|外部|"
+    r"マスコミ|報道|新聞|ネット|sns|競合|掲示板|闇\S*)/"
+)
+RULES += [
+    _rule(
+        "ja.safety.intrusion",
+        SAFETY,
+        rf"(?:{DATA}|{SYSTEM})/N ~5 @(?:流す|売る|売り渡す|売り付ける|消す|消去|削除|破壊|壊す|"
+        r"漏らす|漏洩|漏えい|流出|持ち出す|盗む|抜き取る|晒す|ばらまく|ばら撒く|バラまく|"
+        r"止める|落とす|ダウン|乗っ取る|侵入|改ざん|改竄|暗号化|ロック|潰す|荒らす|攻撃|"
+        r"ハッキング|書き換える|消し去る|吹っ飛ばす|拡散|公開|暴露)",
+        context=THREAT_SPEECH,
+        guarded=True,
+    ),
+    _rule(
+        "ja.safety.expose_people",
+        SAFETY,
+        r"(?:子供|子ども|子|\S*学校|自宅|家|住所|\S*家族\S*|通勤\S*|帰り道|携帯|電話番号|"
+        r"個人情報|顔|顔写真|写真|車|ナンバー|sns|インスタ\S*|instagram|フェイスブック|facebook|"
+        r"ツイッター|twitter|x|line|アカウント|行き先|居場所|勤務先|実家|妻|夫|奥さん|旦那|"
+        r"私生活|プライベート|経歴|本名|生年月日)/N ~8 "
+        r"@(?:知る|分かる|把握|調べる|特定|晒す|拡散|載せる|乗せる|流す|公開|書き込む|掴む|"
+        r"突き止める|見付ける|見つける|ばらす|広める|上げる|アップ|撮る|調べ上げる|暴く)",
+        context=PERSON,
+        guarded=True,
+    ),
+    _rule(
+        "ja.safety.violence",
+        SAFETY,
+        r"@(?:付け回す|つけ回す|尾行|後/N_を/P_付ける|後/N_を/P_つける|待ち伏せ|待ち構える|"
+        r"居座る|張り込む|張り付く|押し掛ける|押しかける|付き纏う|付きまとう|つきまとう|"
+        r"ストーカー|ストーキング|しつこい|執拗|執拗い)",
+        guarded=True,
+    ),
+    _rule(
+        "ja.safety.violence",
+        SAFETY,
+        r"@(?:深夜|夜中|真夜中|何十|何百|早朝|私用|個人/N_携帯|自宅)/N ~6 "
+        r"@(?:電話|連絡|メッセージ|ライン|line|dm|押し掛ける|来る|訪ねる|訪れる|かける)",
+        context=PERSON,
+        guarded=True,
+    ),
+    _rule(
+        "ja.safety.intimidation",
+        SAFETY,
+        r"@(?:帰り道|夜道|背後|身辺|身の回り|家族|子供|子ども|帰り|夜|足元|身|周り)/N ~3 "
+        r"@(?:気/N_を/P_つける|気/N_を/P_付ける|注意|用心|気/N_を/P_付く)",
+        guarded=True,
+        negatable=False,
+    ),
+    _rule(
+        "ja.safety.violence",
+        SAFETY,
+        r"@(?:殴る|蹴る|叩く|刺す|殺す|締める|絞める|ぶつ|痛め付ける|痛めつける|傷付ける|"
+        r"傷つける|ぶっ飛ばす|ぶん殴る|ボコる|懲らしめる|壊す|割る|燃やす|放火|爆破|荒らす|"
+        r"めちゃくちゃ|滅茶苦茶|火|怪我|けが|危害|襲う|暴れる)",
+        context=THREAT_SPEECH + "|" + PERSON + r"|(?:事務所|店|会社|オフィス|窓|車|ビル)/N",
+        guarded=True,
+    ),
+    _rule(
+        "ja.safety.violence",
+        SAFETY,
+        r"(?:前|外|出口|玄関|駐車場|近く|周り|周辺|付近|下|入り口|入口)/N ~4 "
+        r"@(?:待つ|停める|止める|うろつく|見張る|張る|張り込む|居座る|立つ|待ち構える)/V",
+        context=PERSON,
+        guarded=True,
+    ),
+    _rule(
+        "ja.safety.violence",
+        SAFETY,
+        r"@(?:若い/A_者|若い/A_衆|若い/A_連中|仲間|連中|舎弟|知り合い|友達|奴ら|者|人間)/N ~6 "
+        r"(?:其方|そっち|そちら|御/O_社|御社|事務所|会社|オフィス|店|自宅|家)/N ~3 "
+        r"@(?:行く|送る|向かう|寄越す|送り込む|差し向ける|行かせる)/V",
+        guarded=True,
+    ),
+    _rule(
+        "ja.safety.intimidation",
+        SAFETY,
+        r"@(?:顔|名前|声)/N ~3 @覚える/V",
+        context=PERSON + r"|(?:遣る|ぞ|から|お前|御前)/",
+        guarded=True,
+        negatable=False,
+    ),
+    _rule(
+        "ja.safety.intimidation",
+        SAFETY,
+        r"@(?:安全|無事|命|身/N_の/P_安全|身/N_の/P_保証)/N ~4 @(?:保証|保障|約束|補償|知る|済む)",
+        context=THREAT_SPEECH + "|" + PERSON,
+        guarded=True,
+        negatable=False,
+    ),
+]
+# What makes the same words harmless: our own software at work, figures, security questions,
+# how-to questions and requests, another company's trouble, something resolved.
+GUARDED = re.compile(
+    r"(?:バッチ|ジョブ|プロセス|ビルド|キャッシュ|メモリ|負荷|テスト|試験|障害|バグ|不具合|移行|"
+    r"メンテナンス|検証|ステージング|アップデート|更新|脆弱性|診断|ペネトレーション|再設定|"
+    r"方法|手順|機能|下さる|くださる|頂ける|いただける|宜しい|よろしい|可能|取引先|他社|売上|"
+    r"シェア|市場|解決|済み|泥棒|一括|廃棄|テスト用|事例|紹介|リーク/N_対策|対策|防止|防ぐ)/"
+    r"|(?:有り難い|有り難う|ありがとう|感謝|助かる|嬉しい|親切|丁寧)/|御/O 待つ/V"
+    r"|か/P (?:。/S |？/S |\?/S )?$"
+)
+
 # Idioms read on the text itself (imperatives and set phrases the lemmas flatten).
 IDIOMS = [
     (
@@ -969,6 +1088,8 @@ def _token_at(starts: list[int], position: int) -> int:
 def _holds(rule: Rule, tokens, stream, starts, match) -> bool:
     first = _token_at(starts, match.start())
     last = _token_at(starts, match.end() - 1)
+    if rule.guarded and GUARDED.search(stream):
+        return False
     if rule.modifier and _modifies_noun(tokens, last):
         return False
     if rule.bare and _owned(tokens, first):
