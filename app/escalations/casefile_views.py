@@ -174,7 +174,9 @@ def add_exit_criterion(escalation_id: int):
     return _back(escalation, "#exit-criteria")
 
 
-def _change_criterion(escalation_id: int, exit_criterion_id: int, change) -> tuple:
+def _change_criterion(escalation_id: int, exit_criterion_id: int, change, done: str):
+    """Tick, untick or remove one exit criterion of the escalation: `change(escalation,
+    criterion)` is the service call, `done` the message after it."""
     escalation = _load_worked(escalation_id)
     criterion = _record_of(ExitCriterion, exit_criterion_id, escalation)
     form = CriterionChangeForm()
@@ -187,46 +189,41 @@ def _change_criterion(escalation_id: int, exit_criterion_id: int, change) -> tup
     except DomainError as error:
         return _refused(escalation, case_file_error=str(error))
     db.session.commit()
-    return None
+    flash(done, "success")
+    return _back(escalation, "#exit-criteria")
 
 
 @bp.post("/<int:escalation_id>/exit-criteria/<int:exit_criterion_id>/met")
 @login_required
 def criterion_met(escalation_id: int, exit_criterion_id: int):
-    def tick(escalation, criterion):
-        casefile.set_criterion_met(current_user, escalation, criterion, True, utcnow())
-
-    refused = _change_criterion(escalation_id, exit_criterion_id, tick)
-    if refused:
-        return refused
-    flash(_("Exit criterion met."), "success")
-    return _back(db.session.get(Escalation, escalation_id), "#exit-criteria")
+    return _change_criterion(
+        escalation_id,
+        exit_criterion_id,
+        lambda e, c: casefile.set_criterion_met(current_user, e, c, True, utcnow()),
+        _("Exit criterion met."),
+    )
 
 
 @bp.post("/<int:escalation_id>/exit-criteria/<int:exit_criterion_id>/unmet")
 @login_required
 def criterion_unmet(escalation_id: int, exit_criterion_id: int):
-    def untick(escalation, criterion):
-        casefile.set_criterion_met(current_user, escalation, criterion, False, utcnow())
-
-    refused = _change_criterion(escalation_id, exit_criterion_id, untick)
-    if refused:
-        return refused
-    flash(_("Exit criterion marked as not met."), "success")
-    return _back(db.session.get(Escalation, escalation_id), "#exit-criteria")
+    return _change_criterion(
+        escalation_id,
+        exit_criterion_id,
+        lambda e, c: casefile.set_criterion_met(current_user, e, c, False, utcnow()),
+        _("Exit criterion marked as not met."),
+    )
 
 
 @bp.post("/<int:escalation_id>/exit-criteria/<int:exit_criterion_id>/remove")
 @login_required
 def remove_exit_criterion(escalation_id: int, exit_criterion_id: int):
-    def remove(escalation, criterion):
-        casefile.remove_exit_criterion(current_user, escalation, criterion, utcnow())
-
-    refused = _change_criterion(escalation_id, exit_criterion_id, remove)
-    if refused:
-        return refused
-    flash(_("Exit criterion removed."), "success")
-    return _back(db.session.get(Escalation, escalation_id), "#exit-criteria")
+    return _change_criterion(
+        escalation_id,
+        exit_criterion_id,
+        lambda e, c: casefile.remove_exit_criterion(current_user, e, c, utcnow()),
+        _("Exit criterion removed."),
+    )
 
 
 # The decision log
