@@ -24,24 +24,22 @@ Terms are plain strings without spaces: either ASCII letters and digits only, or
 all. The index stores them space-joined (SQLite FTS5 with the `ascii` tokenizer, PostgreSQL
 `array_to_tsvector`), so neither database parses the text again.
 
-One Dictionary per process, loaded on first use; Sudachi tokenizers are not thread-safe, so
-each thread has its own.
+One Dictionary per process and a tokenizer per thread (app/sudachi.py), shared with the other
+domain that reads Japanese.
 """
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 
-from sudachipy import Dictionary, SplitMode
+from sudachipy import SplitMode
+
+from app import sudachi
 
 # Sudachi refuses input over 49,149 bytes: text is analysed in pieces well below that.
 CHUNK_CHARS = 4000
 MAX_QUERY_GROUPS = 32
 
-_dictionary: Dictionary | None = None
-_lock = threading.Lock()
-_local = threading.local()
 
 DROPPED_POS = {
     "助詞",
@@ -164,17 +162,6 @@ def stem(word: str) -> str:
 LOANWORD_TERMS = {katakana: stem(english) for katakana, english in LOANWORDS.items()}
 
 
-def _tokenizer():
-    tokenizer = getattr(_local, "tokenizer", None)
-    if tokenizer is None:
-        global _dictionary
-        with _lock:
-            if _dictionary is None:
-                _dictionary = Dictionary(dict="core")
-        tokenizer = _local.tokenizer = _dictionary.tokenizer(mode=SplitMode.C)
-    return tokenizer
-
-
 def normalise_text(text: str) -> str:
     """NFKC and lower case, control characters as spaces."""
     text = unicodedata.normalize("NFKC", text or "").lower()
@@ -245,7 +232,7 @@ def groups(text: str) -> list[Group]:
     text = normalise_text(text)
     if not text.strip():
         return found
-    tokenizer = _tokenizer()
+    tokenizer = sudachi.tokenizer()
     for piece in _pieces(text):
         for morpheme in tokenizer.tokenize(piece):
             surface = morpheme.surface()

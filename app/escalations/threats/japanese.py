@@ -19,25 +19,20 @@ Speed: the Japanese sentences of a text are analysed in one Sudachi call (`analy
 and a rule's patterns run only when the sentence's lemmas hold one of the words of each of its
 captured pieces (its gates), which most sentences do not.
 
-One Dictionary per process, loaded on first use; Sudachi tokenizers are not thread-safe, so
-each thread has its own.
+One Dictionary per process and a tokenizer per thread (app/sudachi.py), shared with the other
+domain that reads Japanese.
 """
 
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sudachipy import Dictionary, SplitMode
-
+from app import sudachi
 from app.escalations.threats.vocabulary import CANCELLATION, LEGAL, SAFETY, Gate, merged
 
 CHUNK_CHARS = 4000  # Sudachi refuses input over 49,149 bytes
 
-_dictionary: Dictionary | None = None
-_lock = threading.Lock()
-_local = threading.local()
 
 POS_LETTER = {
     "名詞": "N",
@@ -59,17 +54,6 @@ class Token(NamedTuple):
     detail: str  # the second part-of-speech level (接続助詞, 非自立可能, ...)
     begin: int
     end: int
-
-
-def _tokenizer():
-    tokenizer = getattr(_local, "tokenizer", None)
-    if tokenizer is None:
-        global _dictionary
-        with _lock:
-            if _dictionary is None:
-                _dictionary = Dictionary(dict="core")
-        tokenizer = _local.tokenizer = _dictionary.tokenizer(mode=SplitMode.C)
-    return tokenizer
 
 
 def analyse(sentence: str) -> list[Token]:
@@ -114,7 +98,7 @@ def _morphemes(piece: str, offset: int, lines: int = 0):
     `lines`, a list per line of `piece` instead, offsets into each line."""
     tokens: list[Token] = []
     per_line = [tokens]
-    for morpheme in _tokenizer().tokenize(piece):
+    for morpheme in sudachi.tokenizer().tokenize(piece):
         pos_id = morpheme.part_of_speech_id()
         pos = _POS.get(pos_id)
         if pos is None:
