@@ -93,6 +93,12 @@ class Config:
     EXPORT_RETRY_SECONDS = _env_int("EXPORT_RETRY_SECONDS", 300)
     EXPORT_STALE_SECONDS = _env_int("EXPORT_STALE_SECONDS", 120)
     HANDOFF_ACK_MINUTES = _env_int("HANDOFF_ACK_MINUTES", 30)
+    # Working hours of users who set none of their own, in their zone (or the app's): e-mail
+    # that can wait (reminders, warnings, digests) is sent only then. Days 0 = Monday; the end
+    # may be "24:00" (midnight). Each user may set their own on their profile.
+    WORK_DAYS = tuple(int(day) for day in os.environ.get("WORK_DAYS", "0,1,2,3,4").split(","))
+    WORK_START = os.environ.get("WORK_START", "09:00")
+    WORK_END = os.environ.get("WORK_END", "18:00")
     # Each job run holds a lease row this many seconds, renewed every ..._RENEW_SECONDS while
     # it runs: a scheduler killed mid-job blocks that job for at most the lease length.
     SCHEDULER_LEASE_SECONDS = _env_int("SCHEDULER_LEASE_SECONDS", 30)
@@ -115,6 +121,14 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"  # replaced by the test fixture
     SQL_QUERY_HEADER = True
     SURVEY_RATE_LIMIT = 0  # the rate-limit test turns it on
+    # Always working, so no test depends on the time of day it runs at; the working-hours
+    # tests give their users hours of their own.
+    WORK_DAYS = (0, 1, 2, 3, 4, 5, 6)
+    WORK_START = "00:00"
+    WORK_END = "24:00"
+    # Tests only (honoured only when TESTING): a file holding the time the scheduler and
+    # notify() take as now (app/notifications/clock.py). Set by a test's own app, never here.
+    TESTING_CLOCK_FILE = None
 
 
 class ProductionConfig(Config):

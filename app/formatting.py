@@ -191,6 +191,20 @@ def duration_minutes(minutes: int) -> str:
     return duration(timedelta(minutes=minutes))
 
 
+def hours_minutes(minutes: int | None) -> str:
+    """A target in business time as people say it: "2 h 30 min", "8 h", "45 min"."""
+    from flask_babel import gettext
+
+    if minutes is None:
+        return ""
+    hours, rest = divmod(max(0, int(minutes)), 60)
+    if hours and rest:
+        return gettext("%(h)d h %(m)d min", h=hours, m=rest)
+    if hours:
+        return gettext("%(h)d h", h=hours)
+    return gettext("%(m)d min", m=rest)
+
+
 def signed(now, then) -> str:
     """now - then with its sign ("+3", "-2", "0"), or "—" when either is missing."""
     if now is None or then is None:
@@ -230,6 +244,7 @@ def register(app: Flask) -> None:
         one_decimal=one_decimal,
         percent_change=percent_change,
         duration_minutes=duration_minutes,
+        hours_minutes=hours_minutes,
         now=utcnow,
         field_label=field_label,
         current_locale=lambda: str(get_locale() or "en"),

@@ -828,6 +828,19 @@ with app.app_context():
             runs.append({"seconds": seconds, "statements": statements, **result})
         out[name] = {"now": now.isoformat(), "runs": runs}
     sa.event.remove(db.engine, "before_cursor_execute", count_statement)
+    # A policy change re-plans the running clocks of its open escalations (issue 13): the
+    # high policy's resolution target one hour longer, timed once and rolled back.
+    from app.escalations import services
+    from app.escalations.models import Severity, SlaPolicy
+
+    high = sa.select(SlaPolicy).where(SlaPolicy.severity == Severity.HIGH)
+    policy = db.session.scalars(high).one()
+    began = time.perf_counter()
+    replanned = services.save_sla_policy(
+        None, policy, {"resolution_minutes": policy.resolution_minutes + 60}, start
+    )
+    out["replan"] = {"seconds": time.perf_counter() - began, "clocks": replanned}
+    db.session.rollback()
     out["restored"] = frontier() == start
 print("SWEEP_JSON " + json.dumps(out))
 """
@@ -1227,6 +1240,12 @@ def print_report(kind: str, report: dict) -> None:
             f"  {text:<32} {facts['median_seconds']:>8.3f} {facts['first_seconds']:>8.3f} "
             f"{run['statements']:>5} {run['breached']:>8} {run['warned']:>6} "
             f"{run['promises']:>8}  {target}"
+        )
+    replan = sweep.get("replan")
+    if replan:
+        log(
+            f"  a policy change re-planning {replan['clocks']:,} running clocks: "
+            f"{replan['seconds']:.2f} s (one transaction, rolled back)"
         )
     review = report["review"]
     in_program = sum(review["sponsorships"].get(s, 0) for s in ("active", "exit_review"))

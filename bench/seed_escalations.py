@@ -191,7 +191,7 @@ class _Book:
         # Wall-clock minutes of each target: 24x7 calendars run 1:1, office ones a day a day.
         self.wall = {}
         for policy in policies:
-            always = all(day == ["00:00", "00:00"] for day in policy.hours)
+            always = all(day == [["00:00", "00:00"]] for day in policy.calendar.week)
             scale = 1 if always else 1440 / OFFICE_DAY_MINUTES
             self.wall[policy.severity] = {
                 ClockKind.FIRST_RESPONSE: policy.first_response_minutes,

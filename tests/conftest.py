@@ -26,6 +26,8 @@ from config import TestingConfig
 
 PASSWORD = "correct-horse-1"
 REFERENCE_TABLES = (
+    "business_calendars",  # before the policies that name them
+    "business_calendar_days",
     "sla_policies",
     "reply_templates",
     "program_settings",
@@ -237,6 +239,25 @@ def train(app, user_id, by=None):
             for module in modules
         )
         db.session.commit()
+
+
+def raise_at(account_id, user_id, now, **values) -> Escalation:
+    """An escalation raised through the intake service at `now` (inside an app context), with
+    ordinary intake fields (a high technical one, asked for internally); `values` override."""
+    from app.escalations import services
+    from app.escalations.models import EscalationReason, Requester
+
+    fields = {
+        "title": "Orders dropped",
+        "description": "Orders vanish after checkout.",
+        "channel": IntakeChannel.EMAIL,
+        "category": Category.TECHNICAL,
+        "severity": Severity.HIGH,
+        "reason": EscalationReason.LACK_OF_PROGRESS,
+        "requested_by": Requester.INTERNAL,
+    }
+    account, user = db.session.get(Account, account_id), db.session.get(User, user_id)
+    return services.raise_escalation(user, account, fields | values, now=now)
 
 
 def escalation_form(account_id, token, **values):

@@ -555,7 +555,11 @@ def seed_book(app, text: Text = plain) -> dict[str, int]:
                 sa.select(ReplyTemplate.id).order_by(ReplyTemplate.id)
             ).first(),
         )
+        # --- issue 13: calendars ---
+        ids.update(_calendars(text, admin, now))
         ids.update(_case_file(text, csm, manager, escalation, now))
+        # --- issue 13: why --- the ordinary escalation's first clock (its first response)
+        ids["clock"] = escalation.clocks[0].id
         db.session.commit()
     return ids
 
@@ -616,6 +620,50 @@ def _case_file(text: Text, csm, manager, escalation, now: datetime) -> dict[str,
     }
 
 
+# --- issue 13: calendars ---
+def _calendars(text: Text, admin, now: datetime) -> dict[str, int]:
+    """Business calendars: one the medium policy counts in (Japan's public holidays, a lunch
+    break, the year-end closure, a holiday worked) and a spare one no policy uses."""
+    from app.escalations import calendar_admin, calendars
+
+    lunch_break = [[["09:00", "12:00"], ["13:00", "18:00"]]] * 5 + [[], []]
+    calendar = calendar_admin.create_calendar(
+        admin,
+        {
+            "name": text("calendar name")[:120],
+            "timezone": "Asia/Tokyo",
+            "week": lunch_break,
+            "country": "JP",
+            "subdivision": None,
+        },
+    )
+    year = date.today().year
+    calendar_admin.add_closure(
+        admin,
+        calendar,
+        name=text("closure name")[:120],
+        starts_on=date(year, 12, 29),
+        ends_on=date(year + 1, 1, 3),
+        now=now,
+    )
+    worked = min(d for d in calendars.public_holidays("JP", None, year + 1) if d.month > 1)
+    calendar_admin.set_worked(admin, calendar, worked, True, now)
+    medium = db.session.scalar(sa.select(SlaPolicy).where(SlaPolicy.severity == Severity.MEDIUM))
+    escalations.save_sla_policy(admin, medium, {"calendar_id": calendar.id}, now)
+    spare = calendar_admin.create_calendar(
+        admin,
+        {
+            "name": text("spare calendar name")[:120],
+            "timezone": "UTC",
+            "week": [[["00:00", "00:00"]]] * 7,
+            "country": None,
+            "subdivision": None,
+        },
+    )
+    closure = next(d for d in calendar.days if d.starts_on.month == 12)
+    return {"calendar": calendar.id, "spare_calendar": spare.id, "closure": closure.id}
+
+
 # Which seeded record each route argument names; a route with an argument not listed here
 # fails route_urls, so a new route cannot slip past the tests that walk every page.
 ARGUMENTS = {
@@ -636,6 +684,9 @@ ARGUMENTS = {
     "exit_criterion_id": ["exit_criterion", "met_exit_criterion"],
     "decision_id": ["decision"],
     "roster_id": ["roster_entry"],
+    "calendar_id": ["calendar", "spare_calendar"],  # --- issue 13: calendars ---
+    "closure_id": ["closure"],  # --- issue 13: calendars ---
+    "clock_id": ["clock"],  # --- issue 13: why ---
     "name": ["report_figure"],  # a report figure's CSV (a name, not an id)
     "handoff_id": ["handoff"],
     "sponsorship_id": [

@@ -1,5 +1,6 @@
-"""Two admins edit the same SLA policy, reply template or program settings: the second save is
-refused with the conflict page showing what the first saved, and writes nothing."""
+"""Two admins edit the same SLA policy, business calendar, reply template or program
+settings: the second save is refused with the conflict page showing what the first saved, and
+writes nothing."""
 
 from html import unescape
 from html.parser import HTMLParser
@@ -7,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 
-from app.escalations.models import ReplyTemplate, Severity, SlaPolicy
+from app.escalations.models import ReplyTemplate, Severity, SlaPolicy, WorkCalendar
 from app.extensions import db
 from app.sponsorship.models import ProgramSettings
 from tests.conftest import login
@@ -82,22 +83,27 @@ def test_second_save_of_an_sla_policy_shows_the_first_and_writes_nothing(app, tw
         policy_id = db.session.scalar(
             sa.select(SlaPolicy.id).where(SlaPolicy.severity == Severity.HIGH)
         )
+        calendar_id = db.session.get(SlaPolicy, policy_id).calendar_id
+        other_calendar = db.session.scalar(
+            sa.select(WorkCalendar.id).where(WorkCalendar.id != calendar_id)
+        )
     url = f"/admin/sla-policies/{policy_id}"
     mine, theirs = open_form(first, url), open_form(second, url)
-    mine.update(first_response_minutes="45", holidays="2027-01-01")
+    assert (mine["first_response-hours"], mine["first_response-minutes"]) == ("4", "0")
+    mine.update({"first_response-hours": "0", "first_response-minutes": "45"})
     assert first.post(url, data=mine).status_code == 302
-    theirs.update(first_response_minutes="90", holidays="2027-05-05", timezone="UTC")
+    theirs.update({"first_response-hours": "1", "first_response-minutes": "30"})
+    theirs["calendar_id"] = str(other_calendar)
     response = second.post(url, data=theirs)
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Someone else changed this record while you were editing it." in html
-    assert saved_value(html, "45") and saved_value(html, "2027-01-01")
-    assert saved_value(html, "Asia/Tokyo")
-    assert "Saved value: <strong>[" not in html  # values as the form shows them, not lists
+    assert saved_value(html, "45 min")  # the saved target as people read it
+    assert saved_value(html, "Office hours (Asia/Tokyo)")  # the saved calendar, by name
+    assert "Saved value: <strong>{" not in html  # values as the form shows them, not dicts
     with app.app_context():
         policy = db.session.get(SlaPolicy, policy_id)
-        assert (policy.first_response_minutes, policy.holidays) == (45, ["2027-01-01"])
-        assert policy.timezone == "Asia/Tokyo"
+        assert (policy.first_response_minutes, policy.calendar_id) == (45, calendar_id)
 
 
 def test_second_save_of_a_reply_template_shows_the_first_and_writes_nothing(app, two_admins):
@@ -138,19 +144,40 @@ def test_second_save_of_the_program_settings_shows_the_first_and_writes_nothing(
         assert settings.required_modules == ["Essentials", "Listening"]
 
 
-def test_an_sla_policy_saves_with_no_holidays(app, two_admins):
+def test_second_save_of_a_business_calendar_shows_the_first_and_writes_nothing(app, two_admins):
+    first, second = two_admins
+    with app.app_context():
+        calendar_id = db.session.scalar(
+            sa.select(WorkCalendar.id).where(WorkCalendar.name == "Office hours (Asia/Tokyo)")
+        )
+    url = f"/admin/calendars/{calendar_id}"
+    mine, theirs = open_form(first, url), open_form(second, url)
+    assert (mine["monday-start_1"], mine["monday-end_1"]) == ("09:00", "18:00")
+    mine.update({"monday-end_1": "12:00", "monday-start_2": "13:00", "monday-end_2": "18:00"})
+    assert first.post(url, data=mine).status_code == 302
+    theirs.update({"name": "Head office", "tuesday-start_1": "10:00", "country": "JP"})
+    response = second.post(url, data=theirs)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert saved_value(html, "Office hours (Asia/Tokyo)")
+    assert saved_value(html, "09:00–12:00, 13:00–18:00")  # Monday as the first saved it
+    assert saved_value(html, "09:00–18:00")  # Tuesday, left as it was
+    assert saved_value(html, "No public holidays")
+    with app.app_context():
+        calendar = db.session.get(WorkCalendar, calendar_id)
+        assert calendar.name == "Office hours (Asia/Tokyo)" and calendar.country is None
+        assert calendar.week[0] == [["09:00", "12:00"], ["13:00", "18:00"]]
+        assert calendar.week[1] == [["09:00", "18:00"]]
+
+
+def test_an_sla_policy_sent_unchanged_saves_and_moves_no_clock(app, two_admins):
     admin, _other = two_admins
     with app.app_context():
-        policy = db.session.scalars(sa.select(SlaPolicy)).first()
-        policy.holidays = ["2027-01-01"]
-        db.session.commit()
-        policy_id = policy.id
+        policy_id = db.session.scalars(sa.select(SlaPolicy.id)).first()
     url = f"/admin/sla-policies/{policy_id}"
-    form = open_form(admin, url)
-    assert form["holidays"] == "2027-01-01"
-    form["holidays"] = ""
-    response = admin.post(url, data=form)
+    response = admin.post(url, data=open_form(admin, url))
     assert response.status_code == 302
-    assert "SLA policy saved." in admin.get(response.headers["Location"]).get_data(as_text=True)
+    html = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "SLA policy saved. No running clock needed re-planning." in html
     with app.app_context():
-        assert db.session.get(SlaPolicy, policy_id).holidays == []
+        assert db.session.get(SlaPolicy, policy_id).version == 1  # nothing changed

@@ -196,6 +196,12 @@ CHANGES_STATE = {
     "escalations.dismiss_threat",
     "survey.answer",
     "survey.send",
+    # --- issue 13: calendars ---
+    "escalation_admin.new_calendar",
+    "escalation_admin.add_closure",
+    "escalation_admin.remove_closure",
+    "escalation_admin.set_worked",
+    "escalation_admin.delete_calendar",
 }
 EXTRA_PAGES = [
     "/escalations/new?account_id={account}",

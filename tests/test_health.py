@@ -63,9 +63,9 @@ def raise_one(app, account_id, user_id, now=FRIDAY_5PM) -> int:
         policy = db.session.scalars(
             sa.select(SlaPolicy).where(SlaPolicy.severity == Severity.HIGH)
         ).one()
-        policy.timezone = "Asia/Tokyo"
-        policy.hours = [["09:00", "18:00"]] * 5 + [None, None]
-        policy.holidays = []
+        policy.calendar.timezone = "Asia/Tokyo"
+        policy.calendar.week = [[["09:00", "18:00"]]] * 5 + [[], []]
+        policy.calendar.country = None
         escalation = services.raise_escalation(
             db.session.get(User, user_id),
             db.session.get(Account, account_id),

@@ -10,6 +10,7 @@ import ast
 import io
 import re
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -143,24 +144,29 @@ def test_no_page_shows_markup_from_user_data(app, book, who):
 
 
 def test_error_messages_do_not_show_markup_from_the_input(app, book):
-    """Refused input quoted back in the error (a holiday, an hours line, an amount, a domain),
-    and refusals that name people, accounts and modules."""
+    """Refused input quoted back in the error (a region code, an amount, a domain), and
+    refusals that name people, accounts, modules and company closures."""
     pages = Pages(app, book["admin"], "admin")
-    line = hostile("holiday line")
-    policy = f"/admin/sla-policies/{book['policy']}"
-    week = "09:00-18:00\n" * 5 + "closed\nclosed"
-    values = {
-        "version": "1",
-        "first_response_minutes": "60",
-        "update_interval_minutes": "240",
-        "resolution_minutes": "2400",
-        "timezone": "Asia/Tokyo",
-    }
+    calendar = f"/admin/calendars/{book['calendar']}"
+    year = date.today().year
     refused = [
-        pages.post(policy, values | {"hours": week, "holidays": f"2027-01-01\n{line}"}),
+        # Not a region of the United States: the code typed is quoted back.
         pages.post(
-            policy,
-            values | {"hours": week.replace("closed\nclosed", hostile("hours line") + "\nclosed")},
+            calendar,
+            {
+                "version": "1",
+                "name": "Tokyo office",
+                "timezone": "Asia/Tokyo",
+                "monday-start_1": "09:00",
+                "monday-end_1": "18:00",
+                "country": "US",
+                "subdivision": hostile("region code"),
+            },
+        ),
+        # Overlaps the seeded year-end closure: names it.
+        pages.post(
+            f"{calendar}/closures",
+            {"name": "Stocktaking", "starts_on": f"{year}-12-30", "ends_on": ""},
         ),
         pages.post(
             "/sponsorships/program/criteria",

@@ -30,17 +30,20 @@ def reader(app, client, make_user, request):
 def test_a_reader_sees_the_sla_policy_they_work_to_without_a_form(app, reader):
     with app.app_context():
         policy = db.session.scalar(sa.select(SlaPolicy).where(SlaPolicy.severity == Severity.HIGH))
-        policy.first_response_minutes, policy.holidays = 45, ["2027-01-01"]
-        policy.hours = [["09:00", "18:00"]] * 5 + [None, ["00:00", "00:00"]]
+        policy.first_response_minutes, policy.resolution_minutes = 45, 150
+        policy.calendar.week = [[["09:00", "18:00"]]] * 5 + [[], [["00:00", "00:00"]]]
         db.session.commit()
+        calendar_id = policy.calendar_id
         policy_id = policy.id
     listing = reader.get("/admin/sla-policies").get_data(as_text=True)
     assert f'href="/admin/sla-policies/{policy_id}"' in listing
     page = reader.get(f"/admin/sla-policies/{policy_id}")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "SLA policy: High" in html and "Asia/Tokyo" in html and "2027-01-01" in html
-    assert re.search(r"First response</dt><dd>0 h 45 min<", html)
+    assert "SLA policy: High" in html and "Asia/Tokyo" in html
+    assert re.search(r"First response</dt><dd>45 min<", html)
+    assert re.search(r"Resolution target</dt><dd>2 h 30 min<", html)
+    assert f'href="/admin/calendars/{calendar_id}">Office hours (Asia/Tokyo)<' in html
     assert re.search(r"Monday</th><td>09:00–18:00", html)
     assert re.search(r"Saturday</th><td>Closed", html)
     assert re.search(r"Sunday</th><td>Open all day", html)
@@ -97,13 +100,13 @@ def test_readers_cannot_save_and_admins_still_edit(app, client, make_user):
     login(client, app, make_user("manager"))
     token = csrf_token(client, "/profile")
     refused = client.post(
-        f"/admin/sla-policies/{policy_id}", data={"csrf_token": token, "timezone": "UTC"}
+        f"/admin/sla-policies/{policy_id}", data={"csrf_token": token, "calendar_id": "1"}
     )
     assert refused.status_code == 403
     admin = app.test_client()
     login(admin, app, make_user("admin"))
     html = admin.get(f"/admin/sla-policies/{policy_id}").get_data(as_text=True)
-    assert forms_posting(html) == [""] and 'name="first_response_minutes"' in html
+    assert forms_posting(html) == [""] and 'name="first_response-hours"' in html
     html = admin.get("/sponsorships/program").get_data(as_text=True)
     assert "Save program" in html and "Add a rule" in html
     assert "Audit history" in admin.get(f"/admin/users/{make_user('csm')}").get_data(as_text=True)

@@ -617,6 +617,17 @@ RIGHTS = {
         "/escalations/{other_esc}/sponsor-comment",
         only(MANAGERS | {"executive"}, 422),
     ),
+    # --- issue 13: why ---
+    # Whoever reads the escalation reads why its clocks are due; another escalation's clock
+    # through this one's address: not found.
+    ("escalations.clock_explanation", "GET", ""): (
+        "/escalations/{other_esc}/clocks/{other_clock}/why",
+        {ANON: 302, "*": 200},
+    ),
+    ("escalations.clock_explanation", "GET", "mismatch"): (
+        "/escalations/{own_esc}/clocks/{other_clock}/why",
+        {ANON: 302, "*": 404},
+    ),
     # The customer's survey page needs no sign-in: a link that is not a signed token is a 404
     # for anyone. Sending it is for whoever may work the escalation.
     ("survey.answer", "GET", ""): ("/survey/not-a-signed-token", {ANON: 404, "*": 404}),
@@ -626,6 +637,41 @@ RIGHTS = {
     ("survey.send", "POST", "other"): (
         "/escalations/{other_esc}/survey/send",
         only(MANAGERS, 302),
+    ),
+    # --- issue 13: calendars ---
+    # Everyone reads business calendars; only admins open the new form and change them. Empty
+    # forms: 422; the calendar in use is not deleted (a message, back to its page).
+    ("escalation_admin.calendars_list", "GET", ""): ("/admin/calendars", {ANON: 302, "*": 200}),
+    ("escalation_admin.new_calendar", "GET", ""): ("/admin/calendars/new", only({"admin"}, 200)),
+    ("escalation_admin.new_calendar", "POST", ""): ("/admin/calendars/new", only({"admin"}, 422)),
+    ("escalation_admin.calendar", "GET", ""): (
+        "/admin/calendars/{calendar}",
+        {ANON: 302, "*": 200},
+    ),
+    ("escalation_admin.calendar", "POST", ""): (
+        "/admin/calendars/{calendar}",
+        only({"admin"}, 422),
+    ),
+    ("escalation_admin.add_closure", "POST", ""): (
+        "/admin/calendars/{calendar}/closures",
+        only({"admin"}, 422),
+    ),
+    ("escalation_admin.remove_closure", "POST", ""): (
+        "/admin/calendars/{calendar}/closures/{closure}/remove",
+        only({"admin"}, 302),
+    ),
+    # Another calendar's closure through this one's address: not found.
+    ("escalation_admin.remove_closure", "POST", "mismatch"): (
+        "/admin/calendars/{calendar}/closures/{other_closure}/remove",
+        only({"admin"}, 404),
+    ),
+    ("escalation_admin.set_worked", "POST", ""): (
+        "/admin/calendars/{calendar}/holidays",
+        only({"admin"}, 422),
+    ),
+    ("escalation_admin.delete_calendar", "POST", ""): (
+        "/admin/calendars/{calendar}/delete",
+        only({"admin"}, 302),
     ),
     # Reports: everyone signed in reads them and their CSVs; admins refresh the figures.
     ("reports.index", "GET", ""): ("/reports/", {ANON: 302, "*": 200}),
@@ -833,6 +879,7 @@ def world(
             ids.update(_threat_records(ids["own_esc"], ids["other_esc"], me or someone, someone))
             ids.update(_health_records(ids["own_esc"], ids["other_esc"], me or someone, someone))
             ids.update(_case_records(ids["own_esc"], ids["other_esc"], me or someone, someone))
+            ids.update(_why_records(ids["own_esc"], ids["other_esc"]))  # --- issue 13: why ---
             sponsorship = db.session.get(Sponsorship, ids["sponsorship"])
             ids.update(
                 other_executive=other_executive,
@@ -842,11 +889,38 @@ def world(
                 criterion=db.session.scalars(sa.select(Criterion.id)).first(),
             )
             ids["policy"] = db.session.scalars(sa.select(SlaPolicy.id)).first()
+            ids.update(_calendar_records(ids["policy"]))  # --- issue 13: calendars ---
             ids["template"] = db.session.scalars(sa.select(ReplyTemplate.id)).first()
             db.session.commit()
         return ids
 
     return build
+
+
+# --- issue 13: calendars ---
+def _calendar_records(policy_id) -> dict:
+    """The calendar the policy counts in, with a closure; another calendar's closure."""
+    from datetime import date
+
+    from app.escalations.models import CalendarDay, CalendarDayKind, WorkCalendar
+
+    calendar_id = db.session.get(SlaPolicy, policy_id).calendar_id
+    other = WorkCalendar(name="Other office", timezone="UTC", week=[[["09:00", "17:00"]]] * 7)
+    db.session.add(other)
+    db.session.flush()
+    ids = {"calendar": calendar_id}
+    for key, owner in (("closure", calendar_id), ("other_closure", other.id)):
+        closure = CalendarDay(
+            calendar_id=owner,
+            kind=CalendarDayKind.CLOSURE,
+            starts_on=date(2027, 8, 13),
+            ends_on=date(2027, 8, 16),
+            name="Obon week",
+        )
+        db.session.add(closure)
+        db.session.flush()
+        ids[key] = closure.id
+    return ids
 
 
 def _threat_records(own_esc, other_esc, me, someone) -> dict:
@@ -1062,3 +1136,24 @@ def test_route_answers_as_the_rights_table_says(app, client, world, key, who):
     assert response.status_code == want, f"{method} {url} as {who}"
     if who == ANON and want == 302 and endpoint not in ("auth.logout",):
         assert "/login" in response.headers["Location"]
+
+
+# --- issue 13: why ---
+def _why_records(own_esc, other_esc) -> dict:
+    """Issue 13: a running SLA clock on each escalation, for the "why this due time?" rows."""
+    from datetime import UTC, datetime
+
+    from app.escalations.models import ClockKind, SlaClock
+
+    ids = {}
+    for key, escalation_id in (("own_clock", own_esc), ("other_clock", other_esc)):
+        clock = SlaClock(
+            escalation_id=escalation_id,
+            kind=ClockKind.RESOLUTION,
+            started_at=datetime(2026, 5, 1, 1, 0, tzinfo=UTC),
+            target_minutes=8 * 60,
+        )
+        db.session.add(clock)
+        db.session.flush()
+        ids[key] = clock.id
+    return ids

@@ -6,12 +6,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.escalations.calendars import ClosedDays
 from app.escalations.sla import (
     BusinessCalendar,
     add_business_time,
     business_time_between,
     due_at,
     elapsed,
+    explain,
     remaining,
     warning_at,
 )
@@ -369,3 +371,110 @@ def test_business_time_between_inverts_add_business_time():
                     start,
                     duration,
                 )
+
+
+# Calendars people work by (issue 13): lunch breaks, public holidays from the `holidays`
+# package (substitute holidays included), a public holiday worked, a closure over the new year.
+
+LUNCH_BREAK = ((time(9), time(12)), (time(13), time(18)))
+TOKYO_LUNCH = BusinessCalendar("Asia/Tokyo", (LUNCH_BREAK,) * 5 + ((), ()))
+
+
+def japan(closures=(), worked=()) -> BusinessCalendar:
+    """A 9-12 / 13-18 Tokyo office closed on Japan's public holidays and on `closures`."""
+    closed = ClosedDays("JP", None, frozenset(closures), frozenset(worked))
+    return BusinessCalendar("Asia/Tokyo", (LUNCH_BREAK,) * 5 + ((), ()), closed)
+
+
+def test_the_lunch_hour_is_not_business_time():
+    # 11:00 + 2 h: 11-12, then 13-14 after lunch.
+    assert add_business_time(TOKYO_LUNCH, jst(2026, 6, 9, 11), 2 * H) == jst(2026, 6, 9, 14)
+    assert business_time_between(TOKYO_LUNCH, jst(2026, 6, 9, 9), jst(2026, 6, 9, 18)) == 8 * H
+    # Started during lunch: counts from 13:00; used up at 12:00 sharp: due at 12:00, not 13:00.
+    assert add_business_time(TOKYO_LUNCH, jst(2026, 6, 9, 12, 30), 1 * H) == jst(2026, 6, 9, 14)
+    assert add_business_time(TOKYO_LUNCH, jst(2026, 6, 9, 10), 2 * H) == jst(2026, 6, 9, 12)
+
+
+def test_overlapping_or_unordered_intervals_are_refused():
+    with pytest.raises(ValueError, match="overlap"):
+        BusinessCalendar("Asia/Tokyo", (((time(9), time(13)), (time(12), time(18))),) * 7)
+    with pytest.raises(ValueError, match="overlap"):
+        BusinessCalendar("Asia/Tokyo", (((time(13), time(18)), (time(9), time(12))),) * 7)
+
+
+def test_golden_week_with_the_substitute_holiday_is_skipped():
+    # Friday 1 May 17:00 + 3 h: 17-18, then 3 May (Sun, Constitution Day) ... 6 May (Wed, the
+    # substitute holiday for it) are closed: Thursday 7 May 09:00-11:00.
+    assert add_business_time(japan(), jst(2026, 5, 1, 17), 3 * H) == jst(2026, 5, 7, 11)
+    assert date(2026, 5, 6) in japan().holidays
+    assert date(2026, 5, 7) not in japan().holidays
+
+
+def test_a_public_holiday_marked_as_worked_is_an_ordinary_day():
+    calendar = japan(worked={date(2026, 5, 6)})
+    assert add_business_time(calendar, jst(2026, 5, 1, 17), 3 * H) == jst(2026, 5, 6, 11)
+
+
+def test_a_company_closure_over_the_new_year():
+    year_end = {date(2026, 12, 29) + timedelta(days=n) for n in range(6)}  # 29 Dec - 3 Jan
+    # Monday 28 Dec 17:00 + 2 h: 17-18, then Monday 4 Jan 09:00-10:00.
+    calendar = japan(closures=year_end)
+    assert add_business_time(calendar, jst(2026, 12, 28, 17), 2 * H) == jst(2027, 1, 4, 10)
+    # Without the closure it would have been due on the 29th.
+    assert add_business_time(japan(), jst(2026, 12, 28, 17), 2 * H) == jst(2026, 12, 29, 10)
+
+
+def test_two_intervals_a_day_across_the_spring_dst_change_in_new_york():
+    office = BusinessCalendar(
+        "America/New_York", (((time(9), time(12)), (time(13), time(17))),) * 5 + ((), ())
+    )
+    # Friday 6 March 16:00 EST + 3 h: 16-17, then Monday 9 March (EDT) 09:00-11:00.
+    due = add_business_time(office, nyc(2026, 3, 6, 16), 3 * H)
+    assert due == nyc(2026, 3, 9, 11)
+    assert due == utc(2026, 3, 9, 15)  # EDT is UTC-4 after the change (EST was UTC-5)
+
+
+def test_a_replan_keeps_the_time_counted_under_the_old_calendar():
+    # Started Monday 10:00 on 9-18 with an 8 h target; at 12:00 the calendar gains a lunch
+    # break. The 2 h counted stay; the 6 h left follow the new hours from 12:00: 13-18 (5 h)
+    # and Tuesday 09:00-10:00.
+    started, changed = jst(2026, 6, 8, 10), jst(2026, 6, 8, 12)
+    counted = elapsed(TOKYO_OFFICE, started, (), changed)
+    assert counted == 2 * H
+    assert due_at(TOKYO_LUNCH, changed, 8 * H - counted) == jst(2026, 6, 9, 10)
+    # Planned from the start on the new calendar instead, the morning would count the same
+    # here, but a lunch break already passed would not: start 11:00, change 14:00.
+    counted = elapsed(TOKYO_OFFICE, jst(2026, 6, 8, 11), (), jst(2026, 6, 8, 14))
+    assert counted == 3 * H  # 11-14 on the old calendar, lunch included
+    assert due_at(TOKYO_LUNCH, jst(2026, 6, 8, 14), 8 * H - counted) == jst(2026, 6, 9, 10)
+
+
+def test_the_explanation_walks_the_days_counted_and_skipped():
+    steps = explain(japan(), jst(2026, 5, 1, 17), 3 * H)
+    assert steps.due_at == jst(2026, 5, 7, 11)
+    by_day = {step.day: step for step in steps.days}
+    assert by_day[date(2026, 5, 1)].counted == ((jst(2026, 5, 1, 17), jst(2026, 5, 1, 18)),)
+    assert by_day[date(2026, 5, 2)].closed == "weekday"
+    assert by_day[date(2026, 5, 4)].closed == "holiday"
+    assert by_day[date(2026, 5, 6)].closed == "holiday"
+    last = by_day[date(2026, 5, 7)]
+    assert last.counted == ((jst(2026, 5, 7, 9), jst(2026, 5, 7, 11)),)
+    assert last.total == 3 * H
+
+
+def test_the_explanation_shows_pauses_and_a_stopped_clock():
+    started = jst(2026, 6, 8, 9)
+    pauses = [(jst(2026, 6, 8, 10), jst(2026, 6, 8, 11)), (jst(2026, 6, 8, 14), None)]
+    steps = explain(TOKYO_LUNCH, started, 8 * H, pauses, until=jst(2026, 6, 8, 16))
+    assert steps.due_at is None  # held by the open pause
+    (day,) = steps.days
+    assert day.counted == (
+        (jst(2026, 6, 8, 9), jst(2026, 6, 8, 10)),
+        (jst(2026, 6, 8, 11), jst(2026, 6, 8, 12)),
+        (jst(2026, 6, 8, 13), jst(2026, 6, 8, 14)),
+    )
+    assert day.paused == (
+        (jst(2026, 6, 8, 10), jst(2026, 6, 8, 11)),
+        (jst(2026, 6, 8, 14), jst(2026, 6, 8, 16)),
+    )
+    assert day.total == 3 * H

@@ -2,7 +2,7 @@
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -36,6 +36,14 @@ class User(UserMixin, TimestampMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     # IANA zone the user reads and enters times in; None: the app's default.
     timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    # Working hours in that zone, for e-mail that can wait (reminders, warnings, digests):
+    # weekdays (0 = Monday) and "HH:MM" start and end; None: the app's defaults.
+    work_days: Mapped[list | None] = mapped_column(sa.JSON)
+    work_start: Mapped[str | None] = mapped_column(sa.String(5))
+    work_end: Mapped[str | None] = mapped_column(sa.String(5))
+    # On leave from .. until (inclusive, local dates): no e-mail; handoffs suggest a cover.
+    leave_starts: Mapped[date | None] = mapped_column()
+    leave_ends: Mapped[date | None] = mapped_column()
     # Part of the login cookie: changing it ends every open session of the user.
     session_token: Mapped[str] = mapped_column(
         sa.String(64), default=new_session_token, nullable=False

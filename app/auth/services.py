@@ -16,12 +16,24 @@ from app.auth.models import LoginAttempt, Role, User, UserRole, UserSession
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import DomainError, utcnow
+from app.notifications.working_hours import Defaults
 
 log = logging.getLogger(__name__)
 # Refused and suspicious requests, for a log system to alert on (see app.security).
 security_log = logging.getLogger("app.security")
 
-USER_AUDIT_FIELDS = ("email", "name", "active", "locale", "timezone")
+USER_AUDIT_FIELDS = (
+    "email",
+    "name",
+    "active",
+    "locale",
+    "timezone",
+    "work_days",
+    "work_start",
+    "work_end",
+    "leave_starts",
+    "leave_ends",
+)
 
 
 @cache
@@ -169,9 +181,14 @@ def update_user(
     locale=None,
     password=None,
     timezone=None,
+    work_days=None,
+    work_start=None,
+    work_end=None,
+    leave=None,
 ) -> User:
     """Change a user's details; changing the password or roles ends their sessions. A
-    `timezone` of "" is the app's default."""
+    `timezone`, `work_start` or `work_end` of "" is the app's default; `leave` is (from,
+    until), (None, None) for none. None leaves a detail as it is."""
     if email is not None:
         email = normalize_email(email)
         clash = db.session.scalar(sa.select(User.id).where(User.email == email, User.id != user.id))
@@ -184,6 +201,9 @@ def update_user(
         user.locale = locale or None
     if timezone is not None:
         user.timezone = timezone or None
+    _set_working_hours(user, work_days, work_start, work_end)
+    if leave is not None:
+        user.leave_starts, user.leave_ends = leave
     changes = audit.pending_changes(user, USER_AUDIT_FIELDS)
     if roles is not None:
         old_roles = sorted(r.value for r in user.roles)
@@ -201,6 +221,24 @@ def update_user(
         audit.record(actor, "user", user.id, "update", changes=changes, summary=user.email)
     db.session.flush()
     return user
+
+
+def _set_working_hours(user: User, days, start, end) -> None:
+    """A user's working days and hours. A value equal to the app's default, where the user
+    has none of their own, stays the default (None): saving the profile's form as it was
+    shown changes nothing, and a later change of the defaults still reaches them."""
+    defaults = Defaults.from_config(current_app.config)
+    if days is not None:
+        days = sorted(set(days))
+        if not (user.work_days is None and days == sorted(set(defaults.days))):
+            user.work_days = days
+    for field, value, default in (
+        ("work_start", start, defaults.start),
+        ("work_end", end, defaults.end),
+    ):
+        if value is not None:
+            if not (getattr(user, field) is None and value == default):
+                setattr(user, field, value or None)
 
 
 def set_active(actor, user: User, active: bool) -> list:

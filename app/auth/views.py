@@ -3,9 +3,20 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from babel.dates import get_day_names
+from babel.lists import format_list
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +30,8 @@ from app.auth.permissions import admin_changes, roles_required
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.inputs import page_number
-from app.models import DomainError, contains
+from app.models import DomainError, contains, utcnow
+from app.notifications import working_hours
 from app.versioning import conflict_page
 
 
@@ -97,6 +109,10 @@ def profile():
             locale=form.locale.data,
             timezone=form.timezone.data,
             password=form.new_password.data or None,
+            work_days=form.working_days.data,
+            work_start=form.work_start.data or "",
+            work_end=form.work_end.data or "",
+            leave=(form.leave_starts.data, form.leave_ends.data),
         )
         if form.new_password.data:  # every session ended, this one too: sign this one in again
             users.start_session(user, remember=False, ip_address=request.remote_addr or "-")
@@ -110,8 +126,39 @@ def profile():
 
 
 def _profile_page(user: User) -> dict:
-    """What the domains above add to one's own profile (the calendar feed)."""
-    return {"sections": signals.page_sections(signals.profile_page_sections, user, viewer=user)}
+    """When e-mail reaches one, and what the domains above add to one's own profile (the
+    calendar feed)."""
+    return {
+        "hours_notes": _hours_notes(user),
+        "sections": signals.page_sections(signals.profile_page_sections, user, viewer=user),
+    }
+
+
+def _hours_notes(user: User) -> list[str]:
+    """In words, when e-mail that can wait reaches the user, and their leave (not one in the
+    past), as saved."""
+    hours = working_hours.hours_of(user, working_hours.Defaults.from_config(current_app.config))
+    days = working_hours.day_ranges(hours.days, get_day_names("abbreviated", locale=get_locale()))
+    notes = [
+        _(
+            "Non-urgent e-mail arrives %(days)s %(start)s–%(end)s %(zone)s.",
+            days=format_list(days, style="standard-narrow", locale=get_locale()),
+            start=working_hours.clock_text(hours.start),
+            end=working_hours.clock_text(hours.end),
+            zone=hours.zone.key,
+        )
+    ]
+    today = working_hours.local_date(hours, utcnow())
+    if user.leave_starts and user.leave_ends and user.leave_ends >= today:
+        notes.append(
+            _(
+                "On leave from %(start)s until %(end)s: no e-mail is sent then, and handoffs "
+                "suggest a cover.",
+                start=format_date(user.leave_starts, "medium"),
+                end=format_date(user.leave_ends, "medium"),
+            )
+        )
+    return notes
 
 
 @bp.get("/admin/users")
@@ -195,6 +242,7 @@ def _user_page(user: User) -> dict:
         history=history_for("user", user.id),
         confirm=ConfirmForm(),
         sections=_sections(user),
+        hours_notes=_hours_notes(user),
     )
 
 

@@ -5,7 +5,7 @@ one closed with its completed post-mortem and action items. The first executive 
 case file (health red and worsening, exit criteria, decisions, a roster, an ask of its sponsor);
 another has a customer update whose indirect threat waits for its owner to confirm it."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -14,6 +14,8 @@ from app.auth.models import User
 from app.escalations import aftercare, casefile, health, services, threat_suggestions
 from app.escalations.models import (
     Answer,
+    CalendarDay,
+    CalendarDayKind,
     Category,
     Escalation,
     EscalationReason,
@@ -26,6 +28,7 @@ from app.escalations.models import (
     RootCause,
     Status,
     Trend,
+    WorkCalendar,
 )
 from app.escalations.models import Severity as S
 from app.extensions import db
@@ -136,8 +139,32 @@ DEMO = [
 ]
 
 
+def _office_calendar() -> None:
+    """The office calendar as a Tokyo team keeps it: a lunch hour, Japan's public holidays and
+    the year-end closure (before any clock starts on it; a second run changes nothing)."""
+    office = db.session.scalar(
+        sa.select(WorkCalendar).where(WorkCalendar.name.like("Office hours%"))
+    )
+    if office is None or office.country is not None:
+        return
+    office.week = [[["09:00", "12:00"], ["13:00", "18:00"]]] * 5 + [[], []]
+    office.country = "JP"
+    year = datetime.now(UTC).year
+    for first in (date(year - 1, 12, 29), date(year, 12, 29)):
+        office.days.append(
+            CalendarDay(
+                kind=CalendarDayKind.CLOSURE,
+                starts_on=first,
+                ends_on=first + timedelta(days=5),
+                name="年末年始",
+            )
+        )
+    db.session.flush()
+
+
 def seed(users: dict[str, User]) -> int:
     """Create the demo escalations that are not there yet (matched by title)."""
+    _office_calendar()
     have = set(db.session.scalars(sa.select(Escalation.title)))
     created = 0
     for domain, title, text, channel, category, severity, threats, hours, steps in DEMO:

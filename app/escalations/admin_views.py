@@ -1,27 +1,30 @@
-"""Admin pages of the escalation domain: SLA policies and reply templates. Every role reads
-them (a CSM sees the SLA they work to); only admins change them."""
+"""Admin pages of the escalation domain: SLA policies, reply templates and the health cadence
+(business calendars: calendar_views.py, on the same blueprint). Every role reads them (a CSM
+sees the SLA they work to); only admins change them."""
 
-from datetime import date, timedelta
 from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.audit.services import history_for
 from app.auth.permissions import admin_changes
 from app.escalations import health, services
+from app.escalations.calendar_forms import week_rows
 from app.escalations.forms import (
     HealthCadenceForm,
     ReplyTemplateForm,
     SlaPolicyForm,
-    format_hours,
+    duration_as_shown,
 )
 from app.escalations.labels import SEVERITY_LABELS, TEMPLATE_KEYS
-from app.escalations.models import Health, ReplyTemplate, Severity, SlaPolicy
+from app.escalations.models import Health, ReplyTemplate, Severity, SlaPolicy, WorkCalendar
 from app.extensions import db
+from app.formatting import hours_minutes
+from app.models import utcnow
 from app.versioning import conflict_page
 
 admin_bp = Blueprint("escalation_admin", __name__, url_prefix="/admin")
@@ -32,21 +35,31 @@ def _policy_as_shown(policy: SlaPolicy) -> SimpleNamespace:
     """The saved policy as its form shows it: filled in on GET, compared in a conflict."""
     return SimpleNamespace(
         version=policy.version,
-        first_response_minutes=policy.first_response_minutes,
-        update_interval_minutes=policy.update_interval_minutes,
-        resolution_minutes=policy.resolution_minutes,
-        timezone=policy.timezone,
-        hours=format_hours(policy.hours),
-        holidays="\n".join(policy.holidays or []),
+        first_response=duration_as_shown(policy.first_response_minutes),
+        update_interval=duration_as_shown(policy.update_interval_minutes),
+        resolution=duration_as_shown(policy.resolution_minutes),
+        calendar_id=policy.calendar_id,
     )
 
 
-def _business_week(policy: SlaPolicy) -> list[tuple[str, list | None]]:
-    """(weekday name in the reader's language, opening hours or None), Monday first."""
-    monday = date(2024, 1, 1)
+def _saved_targets(form: SlaPolicyForm, policy: SlaPolicy) -> dict[str, str]:
+    """In a conflict: the saved targets that differ from what was sent, as "2 h 30 min"."""
+    saved = {}
+    for field in form.targets():
+        minutes = getattr(policy, f"{field.name}_minutes")
+        if (
+            field.form.hours.errors
+            or field.form.minutes.errors
+            or field.form.total_minutes != minutes
+        ):
+            saved[field.name] = hours_minutes(minutes)
+    return saved
+
+
+def calendar_choices() -> list[tuple[int, str]]:
     return [
-        (format_date(monday + timedelta(days=n), "EEEE"), hours)
-        for n, hours in enumerate(policy.hours)
+        (c.id, c.name)
+        for c in db.session.scalars(sa.select(WorkCalendar).order_by(WorkCalendar.name))
     ]
 
 
@@ -60,7 +73,6 @@ def sla_policies():
         "escalations/admin_policies.html",
         policies=policies,
         severities=SEVERITY_LABELS,
-        format_hours=format_hours,
         cadences=health.cadences(),
     )
 
@@ -69,40 +81,43 @@ def sla_policies():
 @admin_changes
 def edit_sla_policy(policy_id: int):
     policy = db.get_or_404(SlaPolicy, policy_id)
-    form = SlaPolicyForm(obj=_policy_as_shown(policy))
-    page = {"policy": policy, "history": history_for("sla_policy", policy.id)}
+    # Filled from the saved policy only on GET: a POST without the version read is stale.
+    form = SlaPolicyForm(obj=_policy_as_shown(policy) if request.method == "GET" else None)
+    form.calendar_id.choices = calendar_choices()
+    page = {
+        "policy": policy,
+        "history": history_for("sla_policy", policy.id),
+        "week": week_rows(policy.calendar.week),
+    }
     if form.validate_on_submit():
         if form.is_stale(policy):
-            shown = _policy_as_shown(policy)
-            return conflict_page("escalations/admin_policy_form.html", form, shown, **page)
-        services.save_sla_policy(current_user, policy, _policy_values(form))
+            shown = SimpleNamespace(version=policy.version, calendar_id=policy.calendar_id)
+            saved = _saved_targets(form, policy)
+            return conflict_page(
+                "escalations/admin_policy_form.html", form, shown, saved_targets=saved, **page
+            )
+        replanned = services.save_sla_policy(current_user, policy, form.values(), utcnow())
         db.session.commit()
-        flash(
-            _(
-                "SLA policy saved. It applies to clocks started from now on and to "
-                "escalations whose severity changes."
-            ),
-            "success",
-        )
+        flash(replanned_message(_("SLA policy saved."), replanned), "success")
         return redirect(url_for("escalation_admin.sla_policies"))
     status = 422 if form.errors else 200
-    return render_template(
-        "escalations/admin_policy_form.html",
-        form=form,
-        business_week=_business_week(policy),
-        **page,
-    ), status
+    return render_template("escalations/admin_policy_form.html", form=form, **page), status
 
 
-def _policy_values(form: SlaPolicyForm) -> dict:
-    return {
-        "first_response_minutes": form.first_response_minutes.data,
-        "update_interval_minutes": form.update_interval_minutes.data,
-        "resolution_minutes": form.resolution_minutes.data,
-        "timezone": form.timezone.data,
-        "hours": form.parsed_hours,
-        "holidays": form.parsed_holidays,
-    }
+def replanned_message(saved: str, replanned: int) -> str:
+    """The flash after a change that re-plans clocks: what was saved, and how many moved."""
+    return " ".join(
+        [
+            saved,
+            ngettext(
+                "%(num)d running clock was re-planned: time already counted stays counted.",
+                "%(num)d running clocks were re-planned: time already counted stays counted.",
+                replanned,
+            )
+            if replanned
+            else _("No running clock needed re-planning."),
+        ]
+    )
 
 
 @admin_bp.get("/reply-templates")
@@ -175,3 +190,7 @@ def health_cadence():
         return redirect(url_for("escalation_admin.sla_policies") + "#health-cadence")
     status = 422 if form.errors else 200
     return render_template("escalations/admin_health_cadence.html", form=form, **page), status
+
+
+# The business calendar pages add their routes to admin_bp.
+from app.escalations import calendar_views  # noqa: E402, F401

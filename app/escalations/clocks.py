@@ -5,11 +5,11 @@ and writes due and warning times back onto the clock rows, where the sweep finds
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.escalations import sla
+from app.escalations import calendars, sla
 from app.escalations.models import (
     ClockKind,
     Escalation,
@@ -30,19 +30,12 @@ TARGET_FIELD = {
     ClockKind.HEALTH_UPDATE: None,
 }
 # Clocks that run on wall-clock time (24x7 in the policy's timezone), pauses still applied.
-WALL_CLOCK_KINDS = frozenset({ClockKind.HEALTH_UPDATE})
+WALL_CLOCK_KINDS = calendars.WALL_CLOCK_KINDS
 
 
 def calendar_for(policy: SlaPolicy) -> sla.BusinessCalendar:
-    """The policy's business calendar (hours as ["09:00", "18:00"] or null per weekday)."""
-
-    def parse(value: str) -> time:
-        hours, minutes = value.split(":")
-        return time(int(hours), int(minutes))
-
-    hours = tuple(None if day is None else (parse(day[0]), parse(day[1])) for day in policy.hours)
-    holidays = frozenset(date.fromisoformat(d) for d in policy.holidays or [])
-    return sla.BusinessCalendar(policy.timezone, hours, holidays)
+    """The policy's business calendar as the engine reads it."""
+    return calendars.engine_calendar(policy.calendar)
 
 
 def policy_for(escalation: Escalation) -> SlaPolicy:
@@ -73,11 +66,11 @@ def _calendar_of(kind: ClockKind, calendar: sla.BusinessCalendar) -> sla.Busines
     return calendar
 
 
-def _set_times(clock: SlaClock, calendar, pauses) -> None:
-    calendar = _calendar_of(clock.kind, calendar)
-    target = timedelta(minutes=clock.target_minutes)
-    clock.due_at = sla.due_at(calendar, clock.started_at, target, pauses)
-    clock.warn_at = sla.warning_at(calendar, clock.started_at, target, pauses)
+def _set_times(clock: SlaClock, calendar, pauses, record=None) -> None:
+    wall_clock = clock.kind in WALL_CLOCK_KINDS
+    calendars.plan(
+        clock, _calendar_of(clock.kind, calendar), None if wall_clock else record, pauses
+    )
 
 
 def start(
@@ -95,10 +88,10 @@ def start(
         if TARGET_FIELD[kind] is None:
             raise ValueError(f"a {kind.value} clock needs its target_minutes")
         target_minutes = getattr(policy, TARGET_FIELD[kind])
-    clock = SlaClock(kind=kind, started_at=now, target_minutes=target_minutes)
+    clock = SlaClock(kind=kind, started_at=now, target_minutes=target_minutes, counted_seconds=0)
     escalation.clocks.append(clock)
-    _set_times(clock, calendar_for(policy), pauses_of(escalation))
-    _sync_next_update(escalation)
+    _set_times(clock, calendar_for(policy), pauses_of(escalation), policy.calendar)
+    sync_next_update(escalation)
     return clock
 
 
@@ -113,18 +106,18 @@ def stop(escalation: Escalation, kind: ClockKind, now: datetime) -> None:
     for clock in running(escalation, kind):
         clock.stopped_at = now
         clock.met = clock.breached_at is None and (clock.due_at is None or now <= clock.due_at)
-    _sync_next_update(escalation)
+    sync_next_update(escalation)
 
 
 def recompute(escalation: Escalation, *, retarget: bool = False) -> None:
-    """Due and warning times of every running clock, after a pause, resume or policy change."""
+    """Due and warning times of every running clock, after a pause, resume or severity change."""
     policy = policy_for(escalation)
     calendar, pauses = calendar_for(policy), pauses_of(escalation)
     for clock in running(escalation):
         if retarget and TARGET_FIELD[clock.kind] is not None:
             clock.target_minutes = getattr(policy, TARGET_FIELD[clock.kind])
-        _set_times(clock, calendar, pauses)
-    _sync_next_update(escalation)
+        _set_times(clock, calendar, pauses, policy.calendar)
+    sync_next_update(escalation)
 
 
 def cadence_hours(health: Health | None) -> int | None:
@@ -146,7 +139,7 @@ def restart_health(escalation: Escalation, now: datetime) -> SlaClock | None:
     return start(escalation, ClockKind.HEALTH_UPDATE, now, target_minutes=hours * 60)
 
 
-def _sync_next_update(escalation: Escalation) -> None:
+def sync_next_update(escalation: Escalation) -> None:
     # Lists show "next update due" without joining the clocks: the SLA's (or the first
     # response's), or the health cadence's when that falls due sooner.
     updates = running(escalation, ClockKind.CUSTOMER_UPDATE) or running(
@@ -185,13 +178,8 @@ def views(escalation: Escalation, now: datetime) -> list[ClockView]:
             state = "met" if clock.met else "missed"
             shown.append(ClockView(kind, state, clock.due_at, None, clock.stopped_at))
             continue
-        left = sla.remaining(
-            _calendar_of(kind, calendar),
-            clock.started_at,
-            timedelta(minutes=clock.target_minutes),
-            pauses,
-            now,
-        )
+        start, counted, target = calendars.basis(clock)
+        left = target - counted - sla.elapsed(_calendar_of(kind, calendar), start, pauses, now)
         if clock.due_at is None:
             state = "paused"
         elif clock.breached_at is not None or left <= timedelta(0):
@@ -211,7 +199,7 @@ def promise_warning_time(escalation: Escalation, promised_at: datetime) -> datet
     moment = promised_at - timedelta(days=1)
     for _ in range(60):  # a calendar is open at least one weekday, holidays are few
         local = moment.astimezone(zone).date()
-        if calendar.hours[local.weekday()] is not None and local not in calendar.holidays:
+        if not calendar.is_closed_day(local):
             break
         moment -= timedelta(days=1)
     return moment

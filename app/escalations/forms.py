@@ -3,15 +3,15 @@ watchers and owner, SLA policies and reply templates."""
 
 import json
 from datetime import UTC, datetime, timedelta
-from zoneinfo import available_timezones
 
 from flask_babel import format_date, to_user_timezone, to_utc
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    Form,
+    FormField,
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -337,98 +337,68 @@ class OwnerForm(FlaskForm):
     submit = SubmitField(_l("Assign"))
 
 
-def _minutes_field(label):
-    return IntegerField(
-        label,
-        validators=[InputRequired(), NumberRange(min=1, max=60 * 24 * 60)],
-        description=_l("Minutes of business time."),
+MAX_TARGET_MINUTES = 60 * 24 * 60  # 60 days of business time
+
+
+class DurationForm(Form):
+    """A target in business time as hours and minutes (two number inputs)."""
+
+    hours = WholeNumberField(
+        _l("Hours"),
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=MAX_TARGET_MINUTES // 60, message=_l("0 to 1440 hours.")),
+        ],
     )
+    minutes = WholeNumberField(
+        _l("Minutes"),
+        validators=[Optional(), NumberRange(min=0, max=59, message=_l("0 to 59 minutes."))],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.hours.data is None and self.minutes.data is None:
+            self.form_errors.append(_l("Enter the hours and minutes."))
+        elif self.total_minutes <= 0:
+            self.form_errors.append(_l("The target must be longer than 0 minutes."))
+        elif self.total_minutes > MAX_TARGET_MINUTES:
+            self.form_errors.append(_l("The target can be at most 60 days (1440 h)."))
+        return not self.form_errors
+
+    @property
+    def total_minutes(self) -> int:
+        return (self.hours.data or 0) * 60 + (self.minutes.data or 0)
+
+
+def duration_as_shown(minutes: int) -> dict:
+    """A stored target in minutes as the hours and minutes inputs show it."""
+    hours, rest = divmod(minutes, 60)
+    return {"hours": hours, "minutes": rest}
 
 
 class SlaPolicyForm(VersionedForm):
-    first_response_minutes = _minutes_field(_l("First response"))
-    update_interval_minutes = _minutes_field(_l("Customer update every"))
-    resolution_minutes = _minutes_field(_l("Resolution target"))
-    timezone = StringField(_l("Timezone"), validators=[InputRequired(), Length(max=64)])
-    hours = TextAreaField(
-        _l("Business hours"),
-        validators=[InputRequired()],
-        description=_l("One line per weekday, Monday first: 09:00-18:00, closed, or 24h."),
-    )
-    # No Optional(): it would stop before validate_holidays, and an empty box must still be
-    # read (as no holidays).
-    holidays = TextAreaField(
-        _l("Holidays"),
-        description=_l("One date per line, e.g. 2027-01-01."),
-    )
+    """A severity's targets (hours and minutes of business time) and the calendar counted in;
+    the view fills `calendar_id.choices` with the business calendars."""
+
+    first_response = FormField(DurationForm, _l("First response"))
+    update_interval = FormField(DurationForm, _l("Customer update every"))
+    resolution = FormField(DurationForm, _l("Resolution target"))
+    calendar_id = SelectField(_l("Business calendar"), coerce=int, choices=[])
     submit = SubmitField(_l("Save policy"))
 
-    def validate_timezone(self, field):
-        if field.data not in available_timezones():
-            raise ValidationError(_l("Use a timezone name such as Asia/Tokyo."))
+    TARGETS = ("first_response", "update_interval", "resolution")
 
-    def validate_hours(self, field):
-        try:
-            self.parsed_hours = parse_hours(field.data)
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
+    def targets(self):
+        """The three target sub-forms, in the order the page shows them."""
+        return [getattr(self, name) for name in self.TARGETS]
 
-    def validate_holidays(self, field):
-        from datetime import date
-
-        days = []
-        for line in (field.data or "").splitlines():
-            if line.strip():
-                try:
-                    days.append(date.fromisoformat(line.strip()).isoformat())
-                except ValueError:
-                    raise ValidationError(
-                        _l("“%(line)s” is not a date like 2027-01-01.", line=line.strip())
-                    ) from None
-        self.parsed_holidays = sorted(set(days))
-
-
-def parse_hours(text: str) -> list:
-    """Seven lines (Monday first) of 09:00-18:00, closed or 24h, as the policy stores them."""
-    import re
-
-    lines = [line.strip().lower() for line in (text or "").splitlines() if line.strip()]
-    if len(lines) != 7:
-        raise ValueError(str(_l("Give exactly 7 lines, Monday to Sunday.")))
-    hours = []
-    for line in lines:
-        if line in ("closed", "休"):
-            hours.append(None)
-        elif line == "24h":
-            hours.append(["00:00", "00:00"])
-        elif match := re.fullmatch(
-            r"([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]|24):([0-5]\d)", line
-        ):
-            start, end = f"{match[1]}:{match[2]}", f"{match[3]}:{match[4]}"
-            if end == "24:00":
-                end = "00:00"
-            if end != "00:00" and end <= start:
-                raise ValueError(str(_l("“%(line)s”: closing must be after opening.", line=line)))
-            hours.append([start, end])
-        else:
-            raise ValueError(
-                str(_l("“%(line)s” is not like 09:00-18:00, closed or 24h.", line=line))
-            )
-    if all(h is None for h in hours):
-        raise ValueError(str(_l("At least one weekday must be open.")))
-    return hours
-
-
-def format_hours(hours: list) -> str:
-    lines = []
-    for day in hours:
-        if day is None:
-            lines.append("closed")
-        elif day == ["00:00", "00:00"]:
-            lines.append("24h")
-        else:
-            lines.append(f"{day[0]}-{day[1]}")
-    return "\n".join(lines)
+    def values(self) -> dict:
+        """What save_sla_policy takes: targets in minutes and the calendar's id."""
+        values = {
+            f"{name}_minutes": getattr(self, name).form.total_minutes for name in self.TARGETS
+        }
+        return values | {"calendar_id": self.calendar_id.data}
 
 
 class ReplyTemplateForm(VersionedForm):

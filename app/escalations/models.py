@@ -352,8 +352,64 @@ class Pause(db.Model):
     resumed_by = relationship("User", foreign_keys=[resumed_by_id])
 
 
+class CalendarDayKind(enum.Enum):
+    CLOSURE = "closure"  # a company closure: closed on every date of the range
+    WORKED = "worked"  # a public holiday the company works: open as a normal weekday
+
+
+class WorkCalendar(TimestampMixin, db.Model):
+    """A business calendar that SLA policies count in: a timezone, opening intervals per
+    weekday, a country's public holidays (the `holidays` package) and the company's own days.
+
+    `week` holds seven entries, Monday first, each a list of ["09:00", "12:00"] intervals in
+    order (empty: closed; ["00:00", "00:00"]: the whole day). `version` counts every change,
+    closures included: a running clock records the version it was planned with.
+    """
+
+    __tablename__ = "business_calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False, unique=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    week: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    country: Mapped[str | None] = mapped_column(sa.String(8))  # ISO 3166 code, None: none
+    subdivision: Mapped[str | None] = mapped_column(sa.String(16))
+    version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    days: Mapped[list["CalendarDay"]] = relationship(
+        back_populates="calendar",
+        cascade="all, delete-orphan",
+        order_by="CalendarDay.starts_on",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CalendarDay(db.Model):
+    """A company closure (a date or a range) or a public holiday marked as worked."""
+
+    __tablename__ = "business_calendar_days"
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="range_order"),
+        sa.Index("ix_business_calendar_days_calendar", "calendar_id", "starts_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("business_calendars.id", ondelete="CASCADE"), nullable=False
+    )
+    kind: Mapped[CalendarDayKind] = enum_column(
+        CalendarDayKind, "calendar_day_kind", nullable=False
+    )
+    starts_on: Mapped[date] = mapped_column(nullable=False)
+    ends_on: Mapped[date] = mapped_column(nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False, default="")
+
+    calendar = relationship("WorkCalendar", back_populates="days")
+
+
 class SlaPolicy(db.Model):
-    """Targets for one severity, in minutes of business time, with its business calendar."""
+    """Targets for one severity, in minutes of business time, counted in its calendar."""
 
     __tablename__ = "sla_policies"
 
@@ -364,11 +420,12 @@ class SlaPolicy(db.Model):
     first_response_minutes: Mapped[int] = mapped_column(nullable=False)
     update_interval_minutes: Mapped[int] = mapped_column(nullable=False)
     resolution_minutes: Mapped[int] = mapped_column(nullable=False)
-    timezone: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-    # Seven entries, Monday first: ["09:00", "18:00"] or null for closed; ["00:00","00:00"] = 24h.
-    hours: Mapped[list] = mapped_column(sa.JSON, nullable=False)
-    holidays: Mapped[list] = mapped_column(sa.JSON, nullable=False, default=list)
+    calendar_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("business_calendars.id"), nullable=False, index=True
+    )
     version: Mapped[int] = mapped_column(nullable=False, default=1)
+
+    calendar = relationship("WorkCalendar", lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -412,6 +469,15 @@ class SlaClock(db.Model):
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # met, or no longer needed
     met: Mapped[bool | None] = mapped_column()
+    # The calendar (and its version) the due time was last planned with.
+    calendar_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("business_calendars.id", ondelete="SET NULL")
+    )
+    calendar_version: Mapped[int | None] = mapped_column()
+    # A re-plan (the calendar or the policy changed) keeps the business time counted so far:
+    # `counted_seconds` ran before `counted_until`; the rest is planned from that moment on.
+    counted_seconds: Mapped[int] = mapped_column(nullable=False, default=0)
+    counted_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     escalation = relationship("Escalation", back_populates="clocks")
 

@@ -14,7 +14,7 @@ from app.audit import services as audit
 from app.auth.models import Role, User
 from app.auth.permissions import can_manage_escalations
 from app.auth.services import active_users
-from app.escalations import clocks, queries
+from app.escalations import calendars, clocks, queries
 from app.escalations.models import (
     ClockKind,
     CustomerUpdate,
@@ -35,7 +35,7 @@ from app.escalations.models import (
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.i18n import with_params
-from app.models import DomainError
+from app.models import DomainError, utcnow
 from app.notifications import messages as notification_messages
 from app.notifications.services import notify
 
@@ -69,9 +69,7 @@ SLA_POLICY_FIELDS = (
     "first_response_minutes",
     "update_interval_minutes",
     "resolution_minutes",
-    "timezone",
-    "hours",
-    "holidays",
+    "calendar_id",
 )
 NOTIFY_SEVERITIES = (Severity.CRITICAL, Severity.HIGH)
 # The status form's moves; resolving, the follow-up, closing and reopening have their own
@@ -197,8 +195,21 @@ for _kind, _message in MESSAGES.items():
     notification_messages.register(_kind, _message, translated=("severity", "level", "clock"))
 
 
+def is_urgent(kind: str, escalation: Escalation) -> bool:
+    """E-mail that goes at once, not at the recipient's next working moment: an executive
+    escalation raised (at intake, by a confirmed threat, or up to the executive level, with
+    its handoff) and an SLA breach on a critical escalation."""
+    if kind == "raised_executive":
+        return True
+    # At the executive level, the new owner's handoff (to acknowledge) goes at once too.
+    if kind in ("level", "handoff", "handoff_overdue") and escalation.level == Level.EXECUTIVE:
+        return True
+    return kind == "sla_breach" and escalation.severity == Severity.CRITICAL
+
+
 def send(kind: str, escalation: Escalation, people, **params) -> int:
-    """Notify people in-app and by e-mail (via the outbox), each in their own language."""
+    """Notify people in-app and by e-mail (via the outbox), each in their own language;
+    the e-mail waits for each one's working hours unless it is urgent (`is_urgent`)."""
     from app.formatting import lazy_label
 
     values = {
@@ -225,6 +236,7 @@ def send(kind: str, escalation: Escalation, people, **params) -> int:
         body=body,
         escalation_id=escalation.id,
         link=f"/escalations/{escalation.id}",
+        urgent=is_urgent(kind, escalation),
     )
 
 
@@ -720,17 +732,30 @@ def mark_widespread(
     return issue
 
 
-def save_sla_policy(actor, policy: SlaPolicy, values: dict) -> None:
-    """An admin's change to a severity's SLA policy (audited); it applies to clocks started
-    from now on and to escalations whose severity changes."""
+def save_sla_policy(actor, policy: SlaPolicy, values: dict, now: datetime | None = None) -> int:
+    """An admin's change to a severity's SLA policy (audited). The running clocks of its open
+    escalations are re-planned from `now`: business time counted so far stays counted, the
+    rest follows the new targets and calendar. Returns how many clocks were re-planned."""
+    now = now or utcnow()
+    before = {policy.id: clocks.calendar_for(policy)}
     for name, value in values.items():
         setattr(policy, name, value)
     changes = audit.pending_changes(policy, SLA_POLICY_FIELDS)
-    if changes:
-        audit.record(
-            actor, "sla_policy", policy.id, "update", changes=changes, summary=policy.severity.value
-        )
+    if not changes:
+        return 0
     db.session.flush()
+    db.session.expire(policy, ["calendar"])
+    replanned = calendars.replan([policy], before, now, retarget=True)
+    audit.record(
+        actor,
+        "sla_policy",
+        policy.id,
+        "update",
+        changes=changes | {"clocks_replanned": [None, replanned]},
+        summary=policy.severity.value,
+    )
+    db.session.flush()
+    return replanned
 
 
 def save_reply_template(actor, reply_template: ReplyTemplate, *, name: str, body: str) -> None:

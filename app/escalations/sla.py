@@ -11,7 +11,7 @@ A target that is reached exactly when business closes is due at the closing inst
 not at the next opening.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,36 +22,56 @@ ZERO = timedelta(0)
 Pause = tuple[datetime, datetime | None]
 
 
-@dataclass(frozen=True)
+Interval = tuple[time, time]
+
+
+def _day_intervals(entry) -> tuple[Interval, ...]:
+    """One weekday's opening as a tuple of (start, end) intervals: None or () is closed, a
+    single (start, end) pair is one interval, a sequence of pairs is several."""
+    if not entry:
+        return ()
+    if len(entry) == 2 and all(isinstance(part, time) for part in entry):
+        return (tuple(entry),)
+    return tuple(tuple(interval) for interval in entry)
+
+
+@dataclass(frozen=True, eq=False)
 class BusinessCalendar:
     """Opening hours per weekday (Monday=0) in a timezone, with holidays closed all day.
 
-    An entry of None means closed; an end of time(0, 0) means open until the next local
-    midnight, so (time(0, 0), time(0, 0)) is open the whole day.
+    Each weekday has zero or more intervals (9:00-12:00 and 13:00-18:00: the lunch hour is not
+    business time); None or () means closed. An end of time(0, 0) means open until the next
+    local midnight, so (time(0, 0), time(0, 0)) is open the whole day. `holidays` is anything
+    that answers `day in holidays` (a set of dates, or the app's public-holiday lookup).
     """
 
     timezone: str
-    hours: tuple[tuple[time, time] | None, ...]
-    holidays: frozenset[date] = frozenset()
+    hours: tuple
+    holidays: Container[date] = frozenset()
 
     def __post_init__(self):
-        # Rows an admin edits arrive as lists and sets; normalise so the calendar stays hashable.
-        object.__setattr__(self, "hours", tuple(self.hours))
-        object.__setattr__(self, "holidays", frozenset(self.holidays))
+        # Rows an admin edits arrive as lists; normalise every weekday to a tuple of intervals.
+        object.__setattr__(self, "hours", tuple(_day_intervals(day) for day in self.hours))
+        if isinstance(self.holidays, set | list | tuple):
+            object.__setattr__(self, "holidays", frozenset(self.holidays))
         try:
-            ZoneInfo(self.timezone)
+            object.__setattr__(self, "zone", ZoneInfo(self.timezone))
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown timezone {self.timezone!r}") from error
         if len(self.hours) != 7:
             raise ValueError(f"hours needs 7 entries (Monday to Sunday), got {len(self.hours)}")
-        for weekday, opening in enumerate(self.hours):
-            if opening is None:
-                continue
-            start, end = opening
-            if end != MIDNIGHT and end <= start:
-                raise ValueError(f"weekday {weekday}: closing {end} is not after opening {start}")
+        for weekday, intervals in enumerate(self.hours):
+            previous_end = None
+            for start, end in intervals:
+                if end != MIDNIGHT and end <= start:
+                    raise ValueError(
+                        f"weekday {weekday}: closing {end} is not after opening {start}"
+                    )
+                if previous_end is not None and (previous_end == MIDNIGHT or start < previous_end):
+                    raise ValueError(f"weekday {weekday}: intervals overlap or are out of order")
+                previous_end = end
         # Holidays are finite, so one open weekday is enough for every walk to end.
-        if all(opening is None for opening in self.hours):
+        if not any(self.hours):
             raise ValueError("business calendar is never open: every weekday is closed")
 
     @classmethod
@@ -64,6 +84,10 @@ class BusinessCalendar:
         """Open Monday to Friday from `start` to `end` local time, closed on `holidays`."""
         return cls(timezone, ((start, end),) * 5 + (None, None), frozenset(holidays))
 
+    def is_closed_day(self, day: date) -> bool:
+        """Closed all day: a closed weekday, or a holiday."""
+        return not self.hours[day.weekday()] or day in self.holidays
+
 
 def _utc(moment: datetime, name: str) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -72,30 +96,28 @@ def _utc(moment: datetime, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _open_interval(calendar: BusinessCalendar, day: date) -> tuple[datetime, datetime] | None:
-    """The UTC instants at which business opens and closes on a local date, or None."""
-    opening = calendar.hours[day.weekday()]
-    if opening is None or day in calendar.holidays:
-        return None
-    start, end = opening
-    zone = ZoneInfo(calendar.timezone)
-    # A wall time skipped or repeated by a DST change is read with fold=0 (the offset in
-    # force before the change); both ends of adjacent whole days then meet exactly.
-    opens = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
-    closing_day = day + timedelta(days=1) if end == MIDNIGHT else day
-    closes = datetime.combine(closing_day, end, tzinfo=zone).astimezone(UTC)
-    if closes <= opens:  # only hours that fall inside a DST gap can collapse like this
-        return None
-    return opens, closes
+def open_intervals(calendar: BusinessCalendar, day: date) -> list[tuple[datetime, datetime]]:
+    """The UTC instants at which business opens and closes on a local date, in order."""
+    if calendar.is_closed_day(day):
+        return []
+    zone = calendar.zone
+    found = []
+    for start, end in calendar.hours[day.weekday()]:
+        # A wall time skipped or repeated by a DST change is read with fold=0 (the offset in
+        # force before the change); both ends of adjacent whole days then meet exactly.
+        opens = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
+        closing_day = day + timedelta(days=1) if end == MIDNIGHT else day
+        closes = datetime.combine(closing_day, end, tzinfo=zone).astimezone(UTC)
+        if closes > opens:  # only hours that fall inside a DST gap can collapse
+            found.append((opens, closes))
+    return found
 
 
 def _intervals_from(calendar: BusinessCalendar, start: datetime) -> Iterator[tuple]:
     """Open intervals, in order, from the local day containing `start` onwards (unbounded)."""
-    day = start.astimezone(ZoneInfo(calendar.timezone)).date()
+    day = start.astimezone(calendar.zone).date()
     while True:
-        interval = _open_interval(calendar, day)
-        if interval is not None:
-            yield interval
+        yield from open_intervals(calendar, day)
         day += timedelta(days=1)
 
 
@@ -233,3 +255,88 @@ def warning_at(
 ) -> datetime | None:
     """When the clock reaches `ratio` of the target (the warning); None while paused."""
     return due_at(calendar, started_at, target * ratio, pauses)
+
+
+@dataclass(frozen=True)
+class DayStep:
+    """One local day of a clock's walk: what was counted, what a pause held, or why closed."""
+
+    day: date
+    counted: tuple[tuple[datetime, datetime], ...] = ()  # UTC pieces of business time run
+    paused: tuple[tuple[datetime, datetime], ...] = ()  # UTC pieces of business time paused
+    closed: str | None = None  # "weekday" (not a working day) or "holiday"; None: open
+    total: timedelta = ZERO  # business time counted up to the end of this day
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """How a clock arrives at its due time: the days walked from its start."""
+
+    started_at: datetime
+    target: timedelta
+    counted_before: timedelta  # carried over from before a re-plan (see clocks.py)
+    due_at: datetime | None  # None while a pause holds the clock
+    days: tuple[DayStep, ...]
+    truncated: bool = False  # the walk stopped at `max_days`
+
+
+def _overlaps(piece, spans) -> list[tuple[datetime, datetime]]:
+    start, end = piece
+    found = []
+    for span_start, span_end in spans:
+        low, high = max(start, span_start), min(end, span_end)
+        if high > low:
+            found.append((low, high))
+    return found
+
+
+def explain(
+    calendar: BusinessCalendar,
+    started_at: datetime,
+    target: timedelta,
+    pauses: Sequence[Pause] = (),
+    *,
+    counted: timedelta = ZERO,
+    until: datetime | None = None,
+    max_days: int = 120,
+) -> Explanation:
+    """Walk a clock from `started_at` to its due time (or to `until` while a pause holds it):
+    day by day, the business intervals counted, the business time paused, the closed weekdays
+    and holidays skipped. `counted` is business time carried over from before `started_at`."""
+    started_at = _utc(started_at, "started_at")
+    left = max(target - counted, ZERO)
+    due = due_at(calendar, started_at, left, pauses)
+    end = due
+    if end is None:
+        end = _utc(until, "until") if until is not None else started_at
+    running = [
+        (start, end if stop is None else min(stop, end))
+        for start, stop in _running_spans(started_at, pauses)
+    ]
+    held = []
+    for paused_at, resumed_at in _checked_pauses(pauses):
+        held.append((max(paused_at, started_at), end if resumed_at is None else resumed_at))
+    zone = calendar.zone
+    day, last = started_at.astimezone(zone).date(), end.astimezone(zone).date()
+    days, total, truncated = [], counted, False
+    while day <= last:
+        if len(days) >= max_days:
+            truncated = True
+            break
+        if not calendar.hours[day.weekday()]:
+            days.append(DayStep(day, closed="weekday", total=total))
+        elif day in calendar.holidays:
+            days.append(DayStep(day, closed="holiday", total=total))
+        else:
+            counted_pieces, paused_pieces = [], []
+            for interval in open_intervals(calendar, day):
+                clipped = (max(interval[0], started_at), min(interval[1], end))
+                if clipped[1] <= clipped[0]:
+                    continue
+                counted_pieces += _overlaps(clipped, running)
+                paused_pieces += _overlaps(clipped, held)
+            total += sum((b - a for a, b in counted_pieces), ZERO)
+            if counted_pieces or paused_pieces:
+                days.append(DayStep(day, tuple(counted_pieces), tuple(paused_pieces), None, total))
+        day += timedelta(days=1)
+    return Explanation(started_at, target, counted, due, tuple(days), truncated)

@@ -23,6 +23,7 @@ from app.escalations import (
     bp,
     casefile_views,
     clocks,
+    cover,
     form_values,
     health_views,
     queries,
@@ -184,6 +185,7 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         confirm=ConfirmForm(),
         now=now,
         clock_state=lambda state: CLOCK_STATES[state],
+        owner_away=cover.absence(escalation.owner, now),
     )
     context.update(_aftercare_context(escalation, can_work, forms))
     for part in (threat_views, health_views, casefile_views):
@@ -312,11 +314,16 @@ def raise_level(escalation_id: int):
                 _("Handed off to %(name)s. They need to acknowledge it.", name=new_owner.name),
                 "success",
             )
+            away = cover.absence(new_owner, utcnow())  # a warning, not a refusal
+            if away is not None:
+                flash(away.notice(), "warning")
             return _back(escalation, "#handoffs")
     elif form.new_owner_id.errors:
         form_values.explain_inactive_owner(form, escalation, current_user)
     status = 422 if form.errors else 200
-    return render_template("escalations/handoff.html", form=form, escalation=escalation), status
+    away = cover.absence(escalation.owner, utcnow())
+    page = render_template("escalations/handoff.html", form=form, escalation=escalation, away=away)
+    return page, status
 
 
 @bp.post("/<int:escalation_id>/handoffs/<int:handoff_id>/ack")
@@ -518,6 +525,6 @@ def account_sections(account: Account, *, viewer, **_) -> list[signals.Section]:
     return sections
 
 
-# The routes after the resolution, the threat suggestions, health and case file, on the same
-# blueprint.
-from app.escalations import aftercare_views  # noqa: E402, F401
+# The routes after the resolution, the threat suggestions, health and case file, and the
+# clocks' "why this due time?" pages, on the same blueprint.
+from app.escalations import aftercare_views, explain_views  # noqa: E402, F401

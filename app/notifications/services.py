@@ -2,10 +2,13 @@
 
 `notify` writes the in-app rows and the outbox e-mails in the caller's transaction: they
 exist exactly when the change that caused them is committed. The scheduler sends the
-e-mails afterwards (app/notifications/sender.py).
+e-mails afterwards (app/notifications/sender.py), each once its `next_attempt_at` has come:
+an e-mail that can wait is due at the recipient's next working moment
+(app/notifications/working_hours.py), an urgent one at once; someone on leave gets none.
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,7 +16,7 @@ from flask_babel import force_locale
 
 from app.extensions import db
 from app.models import utcnow
-from app.notifications import messages
+from app.notifications import clock, messages, working_hours
 from app.notifications.models import Notification, OutboxEmail
 
 PER_PAGE = 25
@@ -29,6 +32,8 @@ def notify(
     escalation_id: int | None = None,
     link: str | None = None,
     attachment: tuple[str, str, str] | None = None,
+    urgent: bool = False,
+    now: datetime | None = None,
 ) -> int:
     """Queue a notification and an e-mail for each active recipient; return how many.
 
@@ -37,11 +42,17 @@ def notify(
     message as data, shown in whatever language its reader uses then. `attachment` is a file
     sent along with each e-mail, (path, file name, MIME type): read from disk when the
     e-mail is sent, so a file deleted by then is left out (the e-mail says so).
+
+    The in-app notification is there at once. The e-mail is not written for a recipient on
+    leave today (in their zone); an `urgent` one (an executive escalation raised, a critical
+    SLA breached) is due at once, any other at the recipient's next working moment.
     """
     path, name, mimetype = attachment or (None, None, None)
     message = messages.as_data(subject)
     body_data = messages.as_data(body) if body is not None else message
     default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    defaults = working_hours.Defaults.from_config(current_app.config)
+    now = now or clock.now()
     notified: set[int] = set()
     for user in recipients:
         if user is None or not user.active or user.id in notified:
@@ -63,11 +74,15 @@ def notify(
                 link=link if link and link.startswith("/") else None,
             )
         )
+        due = email_due_at(user, defaults, now, urgent=urgent)
+        if due is None:
+            continue
         db.session.add(
             OutboxEmail(
                 to_address=user.email,
                 subject=subject_text,
                 body=text,
+                next_attempt_at=due,
                 attachment_path=path,
                 attachment_name=name,
                 attachment_type=mimetype,
@@ -76,6 +91,20 @@ def notify(
     if notified:
         db.session.flush()
     return len(notified)
+
+
+def email_due_at(
+    user, defaults: working_hours.Defaults, now: datetime, *, urgent: bool = False
+) -> datetime | None:
+    """When an e-mail to the user should go: None (not at all) while they are on leave;
+    `now` when urgent or within their working hours; else the start of their next working
+    day (`now` too if none comes soon: better out of hours than never)."""
+    hours = working_hours.hours_of(user, defaults)
+    if working_hours.on_leave(hours, now):
+        return None
+    if urgent:
+        return now
+    return working_hours.next_opening(hours, now) or now
 
 
 def _absolute(link: str) -> str:

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from flask import current_app
 
 from app.formatting import local_today
-from app.models import utcnow
+from app.notifications import clock
 from app.notifications.sender import send_pending
 from app.scheduler.lease import run_guarded
 
@@ -150,7 +150,7 @@ def run_job(name: str, now: datetime | None = None, *, scheduled: bool = False) 
     less than an interval ago; a run from the command line does not wait for that.
     """
     job = JOBS[name]
-    now = now or utcnow()
+    now = now or clock.now()  # the current time (a test may set it: see clock.py)
 
     def timed(at: datetime) -> None:
         started = time.monotonic()
