@@ -12,6 +12,7 @@ it counted under the old rules (`counted_seconds` up to `counted_until`) and the
 target is planned with the new ones from that moment on.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,7 +21,6 @@ from functools import lru_cache
 import holidays as holiday_library
 import sqlalchemy as sa
 from babel import Locale
-from sqlalchemy.orm import selectinload
 
 from app.escalations import sla
 from app.escalations.models import (
@@ -186,33 +186,17 @@ def _pauses_by_escalation(ids: list[int]) -> dict[int, list[sla.Pause]]:
     return found
 
 
-def running_clocks(policies: Iterable[SlaPolicy]) -> list[SlaClock]:
-    """The running business-time clocks of the open escalations these policies govern."""
-    severities = [p.severity for p in policies]
-    if not severities:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(SlaClock)
-            .join(Escalation, Escalation.id == SlaClock.escalation_id)
-            .where(
-                Escalation.severity.in_(severities),
-                Escalation.status.in_(OPEN_STATUSES),
-                SlaClock.stopped_at.is_(None),
-                SlaClock.kind.not_in(list(WALL_CLOCK_KINDS)),
-            )
-            .order_by(SlaClock.id)
-        )
-    )
+def planned_times(calendar, start, counted, target, pauses) -> tuple:
+    """(due, warning) of a clock planned from `start` with `counted` already run."""
+    left = max(target - counted, timedelta(0))
+    warn_left = max(target * WARNING_SHARE - counted, timedelta(0))
+    return sla.due_at(calendar, start, left, pauses), sla.due_at(calendar, start, warn_left, pauses)
 
 
 def plan(clock: SlaClock, calendar: sla.BusinessCalendar, record: WorkCalendar | None, pauses):
     """Due and warning times of a running clock from its basis, on `calendar`."""
     start, counted, target = basis(clock)
-    left = max(target - counted, timedelta(0))
-    warn_left = max(target * WARNING_SHARE - counted, timedelta(0))
-    clock.due_at = sla.due_at(calendar, start, left, pauses)
-    clock.warn_at = sla.due_at(calendar, start, warn_left, pauses)
+    clock.due_at, clock.warn_at = planned_times(calendar, start, counted, target, pauses)
     if record is not None:
         clock.calendar_id, clock.calendar_version = record.id, record.version
 
@@ -223,6 +207,35 @@ def _reached_at(calendar, start, counted, amount, pauses, stored) -> datetime | 
     if amount > counted:
         return sla.due_at(calendar, start, amount - counted, pauses)
     return stored
+
+
+def _replanned(row, policy: SlaPolicy, old, pauses, now: datetime, target_minutes: int) -> dict:
+    """The new values of one running clock (a row of `replan`'s query) after a change."""
+    start = row.counted_until or row.started_at
+    counted = timedelta(seconds=row.counted_seconds or 0)
+    target = timedelta(minutes=target_minutes)
+    total = counted + (sla.elapsed(old, start, pauses, now) if now > start else timedelta(0))
+    values = {"id": row.id, "target_minutes": target_minutes}
+    if now > start:
+        values |= {"counted_seconds": int(total.total_seconds()), "counted_until": now}
+        start, counted = now, total
+    due, warn = planned_times(engine_calendar(policy.calendar), start, counted, target, pauses)
+    # A due or warning time already passed under the old rules stays where it fell.
+    if total >= target:
+        due = _reached_at(old, *_old_basis(row), target, pauses, row.due_at)
+    if total >= target * WARNING_SHARE:
+        warn = _reached_at(old, *_old_basis(row), target * WARNING_SHARE, pauses, row.warn_at)
+    record = policy.calendar
+    return values | {
+        "due_at": due,
+        "warn_at": warn,
+        "calendar_id": record.id,
+        "calendar_version": record.version,
+    }
+
+
+def _old_basis(row) -> tuple[datetime, timedelta]:
+    return row.counted_until or row.started_at, timedelta(seconds=row.counted_seconds or 0)
 
 
 def replan(
@@ -237,44 +250,68 @@ def replan(
     before the change) stays counted, the rest is planned on each policy's calendar as it is
     now. A due or warning time already passed stays where it fell under the old rules (an
     overdue clock does not become due "now"). `retarget`: the policy's targets changed too.
-    Returns how many clocks were re-planned."""
-    from app.escalations.clocks import TARGET_FIELD, sync_next_update
+    Returns how many clocks were re-planned.
+
+    Tens of thousands of clocks can be involved: they are read as plain rows and written back
+    with two executemany UPDATEs (clocks by id, the escalations' "next update due"), not
+    through the unit of work one object at a time.
+    """
+    from app.escalations.clocks import TARGET_FIELD, next_update_due
 
     by_severity = {p.severity: p for p in policies}
-    clocks = running_clocks(policies)
-    if not clocks:
+    if not by_severity:
         return 0
-    escalations = {
-        e.id: e
-        for e in db.session.scalars(
-            sa.select(Escalation)
-            .where(Escalation.id.in_({c.escalation_id for c in clocks}))
-            .options(selectinload(Escalation.clocks))
+    rows = db.session.execute(
+        sa.select(
+            SlaClock.id,
+            SlaClock.escalation_id,
+            SlaClock.kind,
+            SlaClock.started_at,
+            SlaClock.target_minutes,
+            SlaClock.counted_seconds,
+            SlaClock.counted_until,
+            SlaClock.due_at,
+            SlaClock.warn_at,
+            Escalation.severity,
         )
-    }
-    pauses = _pauses_by_escalation(sorted(escalations))
-    for clock in clocks:
-        policy = by_severity[escalations[clock.escalation_id].severity]
-        old, held = before[policy.id], pauses[clock.escalation_id]
-        start, counted, _target = basis(clock)
-        if retarget and TARGET_FIELD[clock.kind] is not None:
-            clock.target_minutes = getattr(policy, TARGET_FIELD[clock.kind])
-        target = timedelta(minutes=clock.target_minutes)
-        total = counted + (sla.elapsed(old, start, held, now) if now > start else timedelta(0))
-        passed_due = passed_warn = None
-        if total >= target:
-            passed_due = _reached_at(old, start, counted, target, held, clock.due_at)
-        if total >= target * WARNING_SHARE:
-            warn = target * WARNING_SHARE
-            passed_warn = _reached_at(old, start, counted, warn, held, clock.warn_at)
-        if now > start:
-            clock.counted_seconds, clock.counted_until = int(total.total_seconds()), now
-        plan(clock, engine_calendar(policy.calendar), policy.calendar, held)
-        clock.due_at = passed_due or clock.due_at
-        clock.warn_at = passed_warn or clock.warn_at
-    for escalation in escalations.values():
-        sync_next_update(escalation)
-    return len(clocks)
+        .join(Escalation, Escalation.id == SlaClock.escalation_id)
+        .where(
+            Escalation.severity.in_(list(by_severity)),
+            Escalation.status.in_(OPEN_STATUSES),
+            SlaClock.stopped_at.is_(None),
+        )
+        .order_by(SlaClock.escalation_id, SlaClock.id)
+    ).all()
+    pauses = _pauses_by_escalation(sorted({row.escalation_id for row in rows}))
+    changes, running = [], defaultdict(list)
+    for row in rows:
+        due = row.due_at
+        if row.kind not in WALL_CLOCK_KINDS:
+            policy = by_severity[row.severity]
+            target_minutes = row.target_minutes
+            if retarget and TARGET_FIELD[row.kind] is not None:
+                target_minutes = getattr(policy, TARGET_FIELD[row.kind])
+            old = before[policy.id]
+            values = _replanned(row, policy, old, pauses[row.escalation_id], now, target_minutes)
+            changes.append(values)
+            due = values["due_at"]
+        running[row.escalation_id].append((row.kind, due))
+    if not changes:
+        return 0
+    db.session.execute(sa.update(SlaClock), changes)  # ORM bulk UPDATE by primary key
+    # "Next update due" is the lists' copy of the clocks, not something a person edits: written
+    # without bumping the escalation's version, so an open edit form does not turn stale.
+    table = Escalation.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.id == sa.bindparam("escalation"))
+        .values(next_update_due_at=sa.bindparam("due")),
+        [{"escalation": e, "due": next_update_due(clocks)} for e, clocks in running.items()],
+    )
+    for item in list(db.session.identity_map.values()):
+        if isinstance(item, SlaClock | Escalation):
+            db.session.expire(item)  # loaded before the bulk writes: read them again
+    return len(changes)
 
 
 def policies_using(record: WorkCalendar) -> list[SlaPolicy]:

@@ -139,16 +139,23 @@ def restart_health(escalation: Escalation, now: datetime) -> SlaClock | None:
     return start(escalation, ClockKind.HEALTH_UPDATE, now, target_minutes=hours * 60)
 
 
-def sync_next_update(escalation: Escalation) -> None:
-    # Lists show "next update due" without joining the clocks: the SLA's (or the first
-    # response's), or the health cadence's when that falls due sooner.
-    updates = running(escalation, ClockKind.CUSTOMER_UPDATE) or running(
-        escalation, ClockKind.FIRST_RESPONSE
-    )
-    due = [updates[-1].due_at] if updates else []
-    due += [c.due_at for c in running(escalation, ClockKind.HEALTH_UPDATE)]
+def next_update_due(running_clocks) -> datetime | None:
+    """The escalation's "next update due" from its running clocks, (kind, due) pairs in the
+    order they started: the SLA's customer update (or the first response's), or the health
+    cadence's when that falls due sooner."""
+    updates = [due for kind, due in running_clocks if kind == ClockKind.CUSTOMER_UPDATE] or [
+        due for kind, due in running_clocks if kind == ClockKind.FIRST_RESPONSE
+    ]
+    due = [updates[-1]] if updates else []
+    due += [d for kind, d in running_clocks if kind == ClockKind.HEALTH_UPDATE]
     due = [d for d in due if d is not None]
-    escalation.next_update_due_at = min(due) if due else None
+    return min(due) if due else None
+
+
+def sync_next_update(escalation: Escalation) -> None:
+    # Lists show "next update due" without joining the clocks.
+    running_clocks = [(c.kind, c.due_at) for c in running(escalation)]
+    escalation.next_update_due_at = next_update_due(running_clocks)
 
 
 @dataclass
