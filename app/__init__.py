@@ -214,8 +214,10 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from app import formatting
+    from app.audit.readable import history_rows
 
     formatting.register(app)
+    app.jinja_env.globals["audit_history_rows"] = history_rows
 
     @app.context_processor
     def notification_count():

@@ -77,6 +77,11 @@ escalation_page_sections = _signals.signal(
 user_page_sections = _signals.signal(
     "user-page-sections", doc="Sender: the user shown; kwargs: viewer. Slots: links."
 )
+today_page_sections = _signals.signal(
+    "today-page-sections",
+    doc="Sender: the signed-in user whose day it is; kwargs: now, today (their date). Slot: "
+    "blocks, the most urgent first (app/main/today.py).",
+)
 profile_page_sections = _signals.signal(
     "profile-page-sections",
     doc="Sender: the signed-in user on their own profile; kwargs: viewer. Slots: below.",

@@ -8,15 +8,21 @@ replaces its entry in blinker (receivers are keyed by identity), so many apps in
 """
 
 from app import signals
+from app.accounts import today as accounts_today
+from app.auth import today as auth_today
 from app.escalations import services as escalations
+from app.escalations import today as escalations_today
 from app.escalations import views as escalation_pages
 from app.exports import services as exports
+from app.exports import today as exports_today
 from app.knowledge import views as knowledge_pages
 from app.sponsorship import services as sponsorship
+from app.sponsorship import today as sponsorship_today
 from app.sponsorship import views as sponsorship_pages
 from app.touchpoints import cadence, coverage, departures
 from app.touchpoints import calendar_views as calendar_pages
 from app.touchpoints import services as touchpoint_services
+from app.touchpoints import today as touchpoints_today
 from app.touchpoints import views as touchpoint_pages
 
 SUBSCRIPTIONS = (
@@ -52,6 +58,13 @@ SUBSCRIPTIONS = (
     (signals.user_page_sections, sponsorship_pages.user_sections),
     # One's own profile: the calendar feed's address.
     (signals.profile_page_sections, calendar_pages.profile_section),
+    # Today (`/`): each domain's blocks for the viewer's roles.
+    (signals.today_page_sections, escalations_today.today_sections),
+    (signals.today_page_sections, sponsorship_today.today_sections),
+    (signals.today_page_sections, touchpoints_today.today_sections),
+    (signals.today_page_sections, accounts_today.today_sections),
+    (signals.today_page_sections, exports_today.today_sections),
+    (signals.today_page_sections, auth_today.today_sections),
 )
 
 

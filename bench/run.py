@@ -86,6 +86,8 @@ from reports import measure as measure_reports  # bench/reports.py, beside this 
 from reports import pages as report_pages
 from reports import report_lines as reports_report
 from review import ACCOUNTS as REVIEW_ACCOUNTS  # bench/review.py, beside this script
+from review import EMAIL as REVIEW_EMAIL  # --- issue 14: today (the busy executive) ---
+from review import PASSWORD as REVIEW_PASSWORD
 from review import time_briefs as time_review_briefs
 from threats import measure as measure_threats  # bench/threats.py, beside this script
 from threats import report_lines as threats_report
@@ -389,7 +391,7 @@ def session_cookie(response: requests.Response) -> str | None:
     return response.cookies.get("session")
 
 
-def sign_in(base: str) -> str:
+def sign_in(base: str, email: str = EMAIL, password: str = PASSWORD) -> str:
     headers = {"User-Agent": USER_AGENT}
     page = requests.get(f"{base}/login", headers=headers, timeout=10)
     if page.status_code != 200:
@@ -401,7 +403,7 @@ def sign_in(base: str) -> str:
         raise BenchError("GET /login: no csrf_token field or no session cookie")
     answer = requests.post(
         f"{base}/login",
-        data={"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)},
+        data={"email": email, "password": password, "csrf_token": token.group(1)},
         headers={**headers, "Cookie": f"session={cookie}"},
         allow_redirects=False,
         timeout=10,
@@ -409,7 +411,7 @@ def sign_in(base: str) -> str:
     cookie = session_cookie(answer)
     if answer.status_code != 302 or cookie is None:
         raise BenchError(
-            f"signing in as {EMAIL} failed: POST /login answered {answer.status_code} "
+            f"signing in as {email} failed: POST /login answered {answer.status_code} "
             "(were the demo users created by `flask seed-bench`?)"
         )
     # Every signed-in page renders a sign-out form, whose CSRF token is kept in the session:
@@ -711,6 +713,9 @@ def not_loaded(page: dict, queries: int | None, single: float | None) -> dict:
 
 def measure(base: str, cookie: str, page: dict, seconds: int, warmup: int) -> dict:
     path = page["path"]
+    # --- issue 14: today --- a page may be loaded as another user (its own cookie, not reported)
+    page = dict(page)
+    cookie = page.pop("cookie", None) or cookie
     cookie = cookie if page["login"] else None
     began = time.monotonic()
     try:
@@ -1079,6 +1084,19 @@ def bench_database(kind: str, args) -> dict:
         # The executive review of REVIEW_ACCOUNTS accounts, before the last baseline.
         pages.insert(-1, {"page": "exec review", "path": review_facts["path"], "login": True})
         pages[-2]["kind"] = "review"
+        # --- issue 14: today --- the Today page of the busy CSM (the bench user, who owns much
+        # of the book) and of the busy executive of the review (REVIEW_ACCOUNTS sponsorships).
+        executive_cookie = sign_in(base, REVIEW_EMAIL, REVIEW_PASSWORD)
+        pages[-1:-1] = [
+            {"page": "today csm", "path": "/", "login": True, "kind": "today"},
+            {
+                "page": "today exec",
+                "path": "/",
+                "login": True,
+                "kind": "today",
+                "cookie": executive_cookie,
+            },
+        ]
         pages[-1:-1] = knowledge_pages(facts["knowledge"])  # p95/ratio like the other pages
         pages[-1:-1] = report_pages()
         results = []

@@ -46,7 +46,14 @@ def only(allowed, ok, denied=403):
 
 
 RIGHTS = {
-    ("main.index", "GET", ""): ("/", {ANON: 302, "*": 302}),
+    # --- issue 14: today ---
+    # Everyone signed in has a Today page (its blocks follow their roles).
+    ("main.index", "GET", ""): ("/", {ANON: 302, "*": 200}),
+    # --- end issue 14: today ---
+    # --- issue 14: settings ---
+    # Everyone reads the settings (the index of admin pages); only admins change them.
+    ("auth.settings", "GET", ""): ("/admin", {ANON: 302, "*": 200}),
+    # --- end issue 14: settings ---
     ("main.healthz", "GET", ""): ("/healthz", {ANON: 200, "*": 200}),
     ("auth.login", "GET", ""): ("/login", {ANON: 200, "*": 302}),
     ("auth.login", "POST", ""): ("/login", {ANON: 200, "*": 302}),

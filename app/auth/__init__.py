@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from app.auth import views  # noqa: E402, F401
+from app.auth import admin_index, views  # noqa: E402, F401

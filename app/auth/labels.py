@@ -1,7 +1,7 @@
 """Translated names of the roles."""
 
 from app.auth.models import Role
-from app.formatting import LABELS
+from app.formatting import LABELS, register_field_enums
 from app.i18n import lazy_gettext as _l
 
 ROLE_LABELS = {
@@ -13,3 +13,4 @@ ROLE_LABELS = {
 }
 LANGUAGE_LABELS = {"": _l("From my browser"), "en": "English", "ja": "日本語"}
 LABELS.update(ROLE_LABELS)
+register_field_enums({"roles": Role})  # the audit history's role changes by label

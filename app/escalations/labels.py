@@ -1,5 +1,7 @@
 """Translated names of the escalation enumerations."""
 
+from flask_babel import gettext
+
 from app.escalations.models import (
     Answer,
     Category,
@@ -21,6 +23,7 @@ from app.formatting import (
     ENTITY_LABELS,
     FIELD_LABELS,
     LABELS,
+    hours_minutes,
     register_field_enums,
 )
 from app.i18n import lazy_gettext as _l
@@ -277,3 +280,34 @@ FIELD_LABELS.update(
 )
 ENTITY_LABELS.update({"health_cadence": _l("health update cadence")})
 ACTION_LABELS.update({"health": _l("Health checked")})
+
+# Issue 14: tags and spans of time as people read them.
+# Tags are free words, but some are codes (the demo tags each escalation with its category):
+# those show their label, never the raw value.
+_TAG_CODES = {
+    **{code.value: text for code, text in ROOT_CAUSE_LABELS.items()},
+    **{code.value: text for code, text in REASON_LABELS.items()},
+    **{code.value: text for code, text in CATEGORY_LABELS.items()},  # wins on "other"
+}
+
+
+def tag_label(tag: str) -> str:
+    """A tag as shown: a code's translated label, or the word with underscores as spaces."""
+    text = _TAG_CODES.get(tag)
+    return str(text) if text is not None else tag.replace("_", " ")
+
+
+def language_name(code: str) -> str:
+    """A language code as its own name ("English", "日本語"), for reply templates and surveys."""
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def time_span(minutes: int) -> str:
+    """A distance to or past a due time as people say it: "45 min", "2 h 15 min", "3 d 4 h"."""
+    days, rest = divmod(max(0, int(minutes)), 24 * 60)
+    if not days:
+        return hours_minutes(rest)
+    hours = rest // 60
+    if hours:
+        return gettext("%(d)d d %(h)d h", d=days, h=hours)
+    return gettext("%(d)d d", d=days)

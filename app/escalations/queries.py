@@ -1,7 +1,7 @@
 """Reading escalations: the list with its saved views and filters, all in SQL; one
 escalation's page; the accounts a user may raise on; reply template texts."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,6 +12,7 @@ from app.auth.models import Role
 from app.escalations.labels import SAVED_VIEWS
 from app.escalations.models import (
     OPEN_STATUSES,
+    ClockKind,
     CustomerUpdate,
     Escalation,
     EscalationNote,
@@ -134,6 +135,83 @@ def filtered_escalations(filters: EscalationFilters, user, now: datetime):
         "update_due": (Escalation.next_update_due_at.asc().nulls_last(),),
     }[filters.sort]
     return stmt.order_by(*order, Escalation.id.desc())
+
+
+# Saved-view tabs count at most this many escalations each; above it they show "1,000+".
+TAB_COUNT_CAP = 1000
+
+
+def view_counts(filters: EscalationFilters, user, now: datetime) -> dict[str, int]:
+    """How many escalations each saved view holds with the other filters kept, each counted
+    only up to TAB_COUNT_CAP + 1 rows (an index walk that stops early), all in one query."""
+    counts = []
+    for view in SAVED_VIEWS:
+        ids = (
+            filtered_escalations(replace(filters, view=view), user, now)
+            .order_by(None)
+            .with_only_columns(Escalation.id)
+            .limit(TAB_COUNT_CAP + 1)
+            .subquery()
+        )
+        counts.append(sa.select(sa.func.count()).select_from(ids).scalar_subquery().label(view))
+    return dict(db.session.execute(sa.select(*counts)).one()._mapping)
+
+
+@dataclass(frozen=True)
+class RowClock:
+    """A list row's nearest running clock, from its stored due time."""
+
+    state: str  # running, warning (at risk), breached, paused
+    kind: ClockKind | None = None
+    due_at: datetime | None = None
+    minutes: int = 0  # whole minutes left, or past the due time when breached
+
+
+def row_clocks(escalations: list[Escalation], now: datetime) -> dict[int, RowClock]:
+    """Each listed escalation's nearest running clock relative to `now`, in one query for the
+    page; escalations without a running clock are left out."""
+    if not escalations:
+        return {}
+    rows = db.session.execute(
+        sa.select(
+            SlaClock.escalation_id,
+            SlaClock.kind,
+            SlaClock.due_at,
+            SlaClock.warn_at,
+            SlaClock.breached_at,
+        ).where(
+            SlaClock.escalation_id.in_([e.id for e in escalations]),
+            SlaClock.stopped_at.is_(None),
+        )
+    ).all()
+    nearest, paused = {}, set()
+    for row in rows:
+        if row.due_at is None:  # a paused clock has no due time
+            paused.add(row.escalation_id)
+        elif row.escalation_id not in nearest or row.due_at < nearest[row.escalation_id].due_at:
+            nearest[row.escalation_id] = row
+    shown = {}
+    for escalation in escalations:
+        row = nearest.get(escalation.id)
+        waiting = escalation.status == Status.WAITING_ON_CUSTOMER
+        if waiting or (row is None and escalation.id in paused):
+            shown[escalation.id] = RowClock("paused")
+        elif row is not None:
+            shown[escalation.id] = _row_clock(
+                row.kind, row.due_at, row.warn_at, row.breached_at, now
+            )
+        elif escalation.next_update_due_at is not None and escalation.is_open:
+            due = escalation.next_update_due_at
+            shown[escalation.id] = _row_clock(ClockKind.CUSTOMER_UPDATE, due, None, None, now)
+    return shown
+
+
+def _row_clock(kind, due_at, warn_at, breached_at, now) -> RowClock:
+    seconds = (due_at - now).total_seconds()
+    if breached_at is not None or seconds < 0:
+        return RowClock("breached", kind, due_at, int(-seconds // 60) if seconds < 0 else 0)
+    state = "warning" if warn_at is not None and now >= warn_at else "running"
+    return RowClock(state, kind, due_at, int(seconds // 60))
 
 
 def load(escalation_id: int):

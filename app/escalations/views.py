@@ -54,6 +54,9 @@ from app.escalations.labels import (
     SAVED_VIEWS,
     SEVERITY_LABELS,
     SORT_LABELS,
+    language_name,
+    tag_label,
+    time_span,
 )
 from app.escalations.models import (
     DONE_STATUSES,
@@ -88,20 +91,34 @@ def _language() -> str:
     return str(get_locale() or "en")
 
 
+bp.add_app_template_filter(tag_label, "tag_label")
+bp.add_app_template_filter(language_name, "language_name")
+
+
 @bp.get("/")
 @login_required
 def index():
-    filters = queries.EscalationFilters.from_args(request.args)
-    stmt = queries.filtered_escalations(filters, current_user, utcnow())
+    filters, now = queries.EscalationFilters.from_args(request.args), utcnow()
+    stmt = queries.filtered_escalations(filters, current_user, now)
     page = paginate_by_ids(
         stmt, Escalation, request.args.get("page", 1, type=int), *queries.LIST_OPTIONS
     )
     account = db.session.get(Account, filters.account_id) if filters.account_id else None
+    # Only those who may raise one are offered the button (not an executive, say).
+    may_raise = (
+        can_raise_escalation(current_user, account) if account else current_user.has_role(*WORKERS)
+    )
     return render_template(
         "escalations/list.html",
         page=page,
         filters=filters,
         views=SAVED_VIEWS,
+        view_counts=queries.view_counts(filters, current_user, now),
+        count_cap=queries.TAB_COUNT_CAP,
+        row_clocks=queries.row_clocks(page.items, now),
+        clock_state=CLOCK_STATES,
+        time_span=time_span,
+        may_raise=may_raise,
         severities=SEVERITY_LABELS,
         levels=LEVEL_LABELS,
         statuses=ESCALATION_STATUS_LABELS,
@@ -173,7 +190,10 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         can_work=can_work,
         can_comment=can_comment_escalation(current_user, escalation),
         can_manage=can_manage_escalations(current_user),
-        status_form=forms.pop("status_form", None) or StatusForm(),
+        status_form=forms.pop("status_form", None) or _status_form(escalation),
+        may_raise_level=can_work
+        and escalation.is_open
+        and bool(services.levels_open_to(current_user, escalation)),
         update_form=forms.pop("update_form", None) or CustomerUpdateForm(),
         note_form=forms.pop("note_form", None) or NoteForm(),
         templates_json=templates_json(templates),
@@ -203,6 +223,13 @@ def _page_context(escalation: Escalation, **forms) -> dict:
         context["owner_form"] = owner
     context.update(forms)
     return context
+
+
+def _status_form(escalation: Escalation) -> StatusForm:
+    """The status control, starting on the escalation's current status."""
+    form = StatusForm(formdata=None)
+    form.status.data = escalation.status.value
+    return form
 
 
 def _aftercare_context(escalation: Escalation, can_work: bool, forms: dict) -> dict:

@@ -1,4 +1,5 @@
-"""Cross-cutting pages: the home redirect and the load balancer health check."""
+"""Cross-cutting pages: Today (each person's day, filled by the domains above) and the load
+balancer health check."""
 
 from flask import Blueprint
 

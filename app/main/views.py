@@ -1,13 +1,16 @@
-"""Home and health check."""
+"""The Today page and the health check."""
 
 import logging
 
 import sqlalchemy as sa
-from flask import jsonify, redirect, url_for
-from flask_login import login_required
+from flask import jsonify, render_template
+from flask_login import current_user, login_required
 
+from app import signals
 from app.extensions import db
+from app.formatting import local_today
 from app.main import bp
+from app.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -15,7 +18,12 @@ log = logging.getLogger(__name__)
 @bp.get("/")
 @login_required
 def index():
-    return redirect(url_for("accounts.list_accounts"))
+    """Today: what needs the signed-in person now, in blocks the domains above add by role."""
+    now = utcnow()
+    today = local_today(now)
+    viewer = current_user._get_current_object()
+    sections = signals.page_sections(signals.today_page_sections, viewer, now=now, today=today)
+    return render_template("today/index.html", sections=sections, today=today)
 
 
 @bp.get("/healthz")

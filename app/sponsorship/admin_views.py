@@ -82,13 +82,14 @@ def program_settings():
     form = ProgramForm(obj=_as_shown(settings))
     if form.validate_on_submit():
         if form.is_stale(settings):
-            page = _context(CriterionForm())
+            page = _context(CriterionForm(formdata=None))
             return conflict_page("sponsorship/program.html", form, _as_shown(settings), **page)
         services.save_program(current_user, settings, _program_values(form))
         db.session.commit()
         flash(_("Program settings saved."), "success")
         return redirect(url_for("sponsorship.program_settings"))
-    return _page(form, CriterionForm(), 422 if form.errors else 200)
+    # The rule form starts empty, not from this request's program fields.
+    return _page(form, CriterionForm(formdata=None), 422 if form.errors else 200)
 
 
 @bp.post("/program/criteria")

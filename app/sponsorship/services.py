@@ -582,13 +582,22 @@ def set_cadence(
     return True
 
 
+def criterion_record(criterion: Criterion) -> dict:
+    """A rule as its audit row stores it (app/sponsorship/audit_text.py reads it)."""
+    return {
+        "side": criterion.side.value,
+        "kind": criterion.kind.value,
+        "params": dict(criterion.params or {}),
+    }
+
+
 def add_criterion(actor, kind: CriterionKind, params: dict) -> Criterion:
     """A new entry or exit rule (its kind says which side), in force from now (audited)."""
     side = CriterionSide.ENTRY if kind in ENTRY_KINDS else CriterionSide.EXIT
     criterion = Criterion(side=side, kind=kind, params=params)
     db.session.add(criterion)
     db.session.flush()
-    rule = f"{side.value}: {kind.value} {params}"
+    rule = criterion_record(criterion)
     audit.record(
         actor, "program", 1, "criterion", changes={"rule": [None, rule]}, summary="criteria"
     )
@@ -598,7 +607,7 @@ def add_criterion(actor, kind: CriterionKind, params: dict) -> Criterion:
 def remove_criterion(actor, criterion: Criterion) -> None:
     """A rule no longer in force; it is kept for the history (audited)."""
     criterion.active = False
-    rule = f"{criterion.side.value}: {criterion.kind.value} {criterion.params}"
+    rule = criterion_record(criterion)
     audit.record(
         actor, "program", 1, "criterion", changes={"rule": [rule, None]}, summary="criteria"
     )

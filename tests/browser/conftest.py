@@ -123,3 +123,12 @@ def sign_in(app):
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
     return do
+
+
+def main_nav(page, name, menu="Main"):
+    """Follow a link of the main navigation as a user would: on a phone the navigation is
+    folded behind the menu button, which is tapped first."""
+    button = page.locator("label.menu-button")
+    if button.is_visible():
+        button.click()
+    page.get_by_role("navigation", name=menu).get_by_role("link", name=name, exact=True).click()

@@ -22,7 +22,7 @@ from app.escalations.models import Severity
 from app.exports import services
 from app.exports.models import CsvEncoding, ExportFormat, ExportKind, Frequency
 from app.extensions import db
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, main_nav
 
 NEW_YORK = ZoneInfo("America/New_York")
 ACCOUNT_JA = "株式会社さくら物流"
@@ -32,10 +32,6 @@ BOM = b"\xef\xbb\xbf"
 
 
 # Reading the pages --------------------------------------------------------------------------------
-
-
-def main_nav(page, name):
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 
 
 def region(page, name):

@@ -43,8 +43,9 @@ def test_sign_in_with_wrong_then_right_password(page, make_user):
     page.get_by_label("Password", exact=True).fill("correct-horse-1")
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/accounts/?(\?.*)?$"))
+    # Signed in, the day starts on Today (issue 14).
+    expect(page.get_by_role("heading", name="Today for Aiko Mori")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("link", name="Aiko Mori")).to_be_visible()
 
 
@@ -54,6 +55,7 @@ def test_sign_in_with_wrong_then_right_password(page, make_user):
 def test_create_account_add_contact_edit_and_see_history(page, make_user, sign_in):
     csm = make_user("csm", name="Keiko Tanaka")
     sign_in(page, csm)
+    page.goto("/accounts/")  # sign-in lands on Today (issue 14)
 
     page.get_by_role("link", name="New account").first.click()
     expect(page.get_by_role("heading", name="New account")).to_be_visible()
@@ -110,7 +112,7 @@ def test_create_account_add_contact_edit_and_see_history(page, make_user, sign_i
     expect(change).to_have_count(1)
     expect(change).to_contain_text("Keiko Tanaka")
     expect(change).to_contain_text(re.compile(r"Health score\s*72 → 85"))
-    expect(change).to_contain_text(re.compile(r"ARR \(minor units\)\s*12000000 → 15000000"))
+    expect(change).to_contain_text(re.compile(r"ARR\s*¥12,000,000 → ¥15,000,000"))
     expect(change).not_to_contain_text("Domain")  # only what changed
     contact_row = history.get_by_role("row").filter(has_text="Created contact")
     expect(contact_row).to_contain_text("佐藤 花子")
@@ -129,6 +131,7 @@ def test_new_account_with_errors_shows_them_by_the_fields_and_saves_nothing(
     app, page, make_user, sign_in
 ):
     sign_in(page, make_user("csm"))
+    page.goto("/accounts/")  # sign-in lands on Today (issue 14)
     expect(page.get_by_text("No accounts yet.")).to_be_visible()
 
     page.get_by_role("link", name="New account").first.click()
@@ -226,6 +229,7 @@ def test_csv_import_leaves_out_the_bad_row(app, page, make_user, sign_in, tmp_pa
     path = tmp_path / "accounts.csv"
     path.write_bytes((CSV_HEADER + rows).encode("utf-8-sig"))
     sign_in(page, make_user("csm"))
+    page.goto("/accounts/")  # sign-in lands on Today (issue 14)
 
     upload(page, path)
 
@@ -257,6 +261,7 @@ def test_csv_import_reads_shift_jis(page, make_user, sign_in, tmp_path):
     path = tmp_path / "sjis.csv"
     path.write_bytes((CSV_HEADER + rows).encode("cp932"))
     sign_in(page, make_user("csm"))
+    page.goto("/accounts/")  # sign-in lands on Today (issue 14)
 
     upload(page, path)
 
@@ -319,7 +324,7 @@ def test_deactivated_user_is_signed_out_of_an_open_session(new_page, make_user, 
     admin = make_user("admin", name="Admin Ito")
     theirs, admins = new_page(), new_page()
     sign_in(theirs, user)
-    expect(theirs.get_by_role("heading", name="Accounts")).to_be_visible()
+    expect(theirs.get_by_role("heading", name="Today for Taro Suzuki")).to_be_visible()
     sign_in(admins, admin)
 
     admins.goto(f"/admin/users/{user}")

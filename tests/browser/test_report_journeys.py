@@ -32,7 +32,7 @@ from app.escalations.models import (
 from app.extensions import db
 from app.reports import rollup
 from app.reports.forms import default_range
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, main_nav
 from tests.browser.test_escalation_journeys import sign_in_anyone, translator
 from tests.conftest import app_today
 
@@ -69,10 +69,6 @@ ACCOUNTS = {
 
 
 # Reading the page ---------------------------------------------------------------------------
-
-
-def main_nav(page, name, menu="Main"):
-    page.get_by_role("navigation", name=menu).get_by_role("link", name=name, exact=True).click()
 
 
 def card(page, title):

@@ -29,7 +29,7 @@ from app.extensions import db
 from app.sponsorship.models import SponsorshipStatus
 from app.touchpoints import services
 from app.touchpoints.models import Touchpoint, TouchpointKind
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, main_nav
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -118,10 +118,6 @@ def accept_dialogs(page) -> list[str]:
 
     page.on("dialog", answer)
     return questions
-
-
-def main_nav(page, name):
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
 
 
 def shown_at(moment: datetime, zone: ZoneInfo) -> str:

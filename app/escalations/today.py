@@ -1,0 +1,239 @@
+"""The escalation blocks of the Today page (signals.today_page_sections): a CSM's or AE's own
+escalations by their nearest SLA clock, the handoffs waiting for their acknowledgement and
+their check-ins and action items due; across the team for managers and admins, the breached
+and at-risk escalations, the handoffs left unacknowledged past their limit and the
+post-mortems due. Each block is a count and one query for its rows, whatever the book holds."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from app.auth.models import Role
+from app.escalations import aftercare, queries
+from app.escalations.models import (
+    OPEN_STATUSES,
+    Escalation,
+    FollowUp,
+    Handoff,
+    PostMortem,
+    PostMortemAction,
+    Severity,
+    SlaClock,
+    Status,
+)
+from app.extensions import db
+from app.main.today import ROWS, SOON, URGENT, WATCH, Block, Link, capped_count, section
+
+TEMPLATE = "today/escalations.html"
+OWNERS = (Role.CSM, Role.AE)
+TEAM = (Role.MANAGER, Role.ADMIN)
+# Whoever may be handed an escalation: its new owner acknowledges the handoff.
+RECEIVERS = (Role.CSM, Role.AE, Role.MANAGER, Role.EXECUTIVE)
+
+
+@dataclass
+class ClockRow:
+    """An escalation with its nearest running clock: due (None: paused or no clock running)."""
+
+    escalation: Escalation
+    due_at: datetime | None
+    state: str  # breached, warning, running, paused, none
+
+
+def _list(view: str, **args) -> str:
+    return url_for("escalations.index", view=view, **args)
+
+
+def _by_nearest_clock(base: sa.Select, now: datetime) -> list[ClockRow]:
+    """The first rows of `base` (a select of escalations), breached first, then by the
+    nearest due time of their running clocks: one query."""
+    ids = base.with_only_columns(Escalation.id).order_by(None)
+    clocks = (
+        sa.select(
+            SlaClock.escalation_id,
+            sa.func.min(SlaClock.due_at).label("due_at"),
+            sa.func.min(SlaClock.warn_at).label("warn_at"),
+            sa.func.max(sa.case((SlaClock.breached_at.is_not(None), 1), else_=0)).label("breached"),
+            sa.func.count().label("running"),
+        )
+        .where(SlaClock.stopped_at.is_(None), SlaClock.escalation_id.in_(ids))
+        .group_by(SlaClock.escalation_id)
+        .subquery()
+    )
+    breached = sa.func.coalesce(clocks.c.breached, 0)
+    stmt = (
+        sa.select(Escalation, clocks.c.due_at, clocks.c.warn_at, breached, clocks.c.running)
+        .outerjoin(clocks, clocks.c.escalation_id == Escalation.id)
+        .where(Escalation.id.in_(ids))
+        .options(joinedload(Escalation.account))
+        .order_by(breached.desc(), clocks.c.due_at.asc().nulls_last(), Escalation.created_at.desc())
+        .limit(ROWS)
+    )
+    rows = []
+    for escalation, due_at, warn_at, was_breached, running in db.session.execute(stmt):
+        if not running:
+            state = "none"
+        elif was_breached or (due_at is not None and due_at <= now):
+            state = "breached"
+        elif due_at is None:
+            state = "paused"
+        elif warn_at is not None and warn_at <= now:
+            state = "warning"
+        else:
+            state = "running"
+        rows.append(ClockRow(escalation, due_at, state))
+    return rows
+
+
+def _my_escalations(viewer, now: datetime) -> Block:
+    filters = queries.EscalationFilters(view="mine", sort="update_due")
+    base = queries.filtered_escalations(filters, viewer, now)
+    return Block(
+        "my-escalations",
+        _("My escalations by SLA clock"),
+        capped_count(base),
+        _by_nearest_clock(base, now),
+        [Link(_("See all my escalations"), _list("mine", sort="update_due"))],
+        _("No open escalations on your queue: nothing to chase today."),
+    )
+
+
+def _unacknowledged(*conditions) -> sa.Select:
+    return (
+        sa.select(Handoff)
+        .where(Handoff.acknowledged_at.is_(None), *conditions)
+        .options(joinedload(Handoff.escalation).joinedload(Escalation.account))
+        .order_by(Handoff.created_at, Handoff.id)
+    )
+
+
+def _ack_limit() -> timedelta:
+    return timedelta(minutes=current_app.config["HANDOFF_ACK_MINUTES"])
+
+
+def _my_handoffs(viewer, now: datetime) -> Block:
+    stmt = _unacknowledged(Handoff.to_owner_id == viewer.id)
+    return Block(
+        "my-handoffs",
+        _("Handoffs waiting for your acknowledgement"),
+        capped_count(stmt),
+        list(db.session.scalars(stmt.limit(ROWS))),
+        [Link(_("See unacknowledged handoffs"), _list("handoffs"))],
+        _("No handoff waits for you: every escalation handed to you is acknowledged."),
+        extra={"limit": _ack_limit()},
+    )
+
+
+def _overdue_handoffs(now: datetime) -> Block:
+    limit = _ack_limit()
+    stmt = _unacknowledged(Handoff.created_at <= now - limit)
+    return Block(
+        "overdue-handoffs",
+        _("Handoffs unacknowledged past their limit"),
+        capped_count(stmt),
+        list(db.session.scalars(stmt.limit(ROWS))),
+        [Link(_("See unacknowledged handoffs"), _list("handoffs"))],
+        _("No handoff is overdue: every receiver acknowledged in time."),
+        extra={"limit": limit},
+    )
+
+
+def _my_aftercare(viewer, now: datetime, today: date) -> Block:
+    """Check-ins due within a week (or late) and open action items due within a week."""
+    horizon = today + timedelta(days=7)
+    follow_ups = aftercare.pending_follow_ups_of(viewer.id).where(
+        FollowUp.due_at < now + timedelta(days=7)
+    )
+    actions = aftercare.open_actions_of(viewer.id).where(PostMortemAction.due_on < horizon)
+    follow_up_rows = list(
+        db.session.scalars(follow_ups.options(*aftercare.FOLLOW_UP_OPTIONS).limit(ROWS))
+    )
+    action_rows = list(db.session.scalars(actions.options(*aftercare.ACTION_OPTIONS).limit(ROWS)))
+    rows = [("follow_up", f) for f in follow_up_rows] + [("action", a) for a in action_rows]
+    return Block(
+        "my-aftercare",
+        _("Check-ins and action items due"),
+        capped_count(follow_ups) + capped_count(actions),
+        rows[:ROWS],
+        [Link(_("See my follow-ups and action items"), url_for("escalations.work"))],
+        _("No check-in or action item due this week."),
+    )
+
+
+def _team_clocks(viewer, now: datetime) -> Block:
+    """Breached and at-risk escalations across the team, the most overdue first."""
+    breached = queries.filtered_escalations(queries.EscalationFilters(view="breached"), viewer, now)
+    at_risk = queries.filtered_escalations(queries.EscalationFilters(view="at_risk"), viewer, now)
+    either = sa.select(Escalation).where(
+        Escalation.status.in_(OPEN_STATUSES),
+        sa.exists().where(
+            SlaClock.escalation_id == Escalation.id,
+            SlaClock.stopped_at.is_(None),
+            sa.or_(SlaClock.breached_at.is_not(None), SlaClock.warn_at <= now),
+        ),
+    )
+    breached_count, at_risk_count = capped_count(breached), capped_count(at_risk)
+    return Block(
+        "team-clocks",
+        _("Breached and at-risk escalations"),
+        breached_count + at_risk_count,
+        _by_nearest_clock(either, now),
+        [
+            Link(_("See breached escalations"), _list("breached")),
+            Link(_("See escalations at risk"), _list("at_risk")),
+        ],
+        _("No breached or at-risk escalations: every clock on the team is on track."),
+        extra={"breached": breached_count, "at_risk": at_risk_count},
+    )
+
+
+def _post_mortems_due() -> Block:
+    """Resolved critical, high or executive escalations whose post-mortem is not completed
+    (closing needs it), the oldest resolution first."""
+    completed = sa.exists().where(
+        PostMortem.escalation_id == Escalation.id, PostMortem.completed_at.is_not(None)
+    )
+    stmt = (
+        sa.select(Escalation)
+        .where(
+            Escalation.status.in_((Status.RESOLVED, Status.FOLLOW_UP)),
+            sa.or_(
+                Escalation.executive.is_(True),
+                Escalation.severity.in_((Severity.CRITICAL, Severity.HIGH)),
+            ),
+            ~completed,
+        )
+        .options(joinedload(Escalation.account))
+        .order_by(Escalation.resolved_at.asc().nulls_last(), Escalation.id)
+    )
+    return Block(
+        "post-mortems",
+        _("Post-mortems due"),
+        capped_count(stmt),
+        list(db.session.scalars(stmt.limit(ROWS))),
+        [Link(_("See escalations in follow-up"), _list("all", status=Status.FOLLOW_UP.value))],
+        _("No post-mortem due: every resolved escalation that needs one has it."),
+    )
+
+
+def today_sections(viewer, *, now: datetime, today: date, **_kwargs) -> list:
+    """The escalation blocks for the viewer's roles, each once however many roles they hold."""
+    sections = []
+    if viewer.has_role(*OWNERS):
+        sections.append(section(TEMPLATE, _my_escalations(viewer, now), URGENT, now=now))
+    if viewer.has_role(*TEAM):
+        sections.append(section(TEMPLATE, _team_clocks(viewer, now), URGENT + 1, now=now))
+    if viewer.has_role(*RECEIVERS):
+        sections.append(section(TEMPLATE, _my_handoffs(viewer, now), URGENT + 2, now=now))
+    if viewer.has_role(*TEAM):
+        sections.append(section(TEMPLATE, _overdue_handoffs(now), URGENT + 3, now=now))
+    if viewer.has_role(*OWNERS):
+        block = _my_aftercare(viewer, now, today)
+        sections.append(section(TEMPLATE, block, SOON, now=now, today=today))
+    if viewer.has_role(*TEAM):
+        sections.append(section(TEMPLATE, _post_mortems_due(), WATCH, now=now))
+    return sections

@@ -1,0 +1,72 @@
+"""The Today page's building blocks, shared by the domains that fill it (they sit above
+main and answer `signals.today_page_sections`): a block's capped count and its section."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import format_number
+
+from app import signals
+from app.extensions import db
+from app.formatting import zone_or_default
+
+SLOT = "blocks"
+ROWS = 6  # rows a block shows; its link leads to the rest
+CAP = 1000  # counts above this read "1,000+": counting a huge list exactly is not worth it
+
+# Blocks by urgency, lowest first: clocks and handoffs before plans and capacity.
+URGENT, SOON, THIS_WEEK, WATCH, ADMIN = 10, 30, 50, 70, 90
+EMPTY = 100  # added to an empty block's order
+
+
+def capped_count(stmt: sa.Select, cap: int = CAP) -> int:
+    """How many rows `stmt` selects, counting at most cap + 1 (one bounded query)."""
+    limited = stmt.with_only_columns(sa.literal(1)).order_by(None).limit(cap + 1).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+
+
+def count_text(count: int, cap: int = CAP) -> str:
+    """A block's count as the reader writes numbers, "1,000+" above the cap."""
+    return format_number(cap) + "+" if count > cap else format_number(count)
+
+
+def week_end(today: date, viewer) -> datetime:
+    """The end of the seventh day from today (today included) in the viewer's timezone."""
+    zone = zone_or_default(getattr(viewer, "timezone", None))
+    return datetime.combine(today + timedelta(days=7), time(0), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A block's "see all": the list with the same filter."""
+
+    label: str
+    url: str
+
+
+@dataclass
+class Block:
+    """One block of the Today page: a heading with how many, a few rows, links, an empty
+    state. `rows` are whatever the domain's template shows."""
+
+    key: str
+    title: str
+    count: int
+    rows: list
+    links: list[Link]
+    empty: str
+    extra: dict = field(default_factory=dict)
+    counted: bool = True  # False: the heading shows no count (e.g. capacity, a ratio)
+
+    @property
+    def count_text(self) -> str:
+        return count_text(self.count)
+
+
+def section(template: str, block: Block, order: int, **context) -> signals.Section:
+    """The block as a section of the Today page, drawn by the domain's template; an empty
+    block goes after every block with something in it (it needs nobody now)."""
+    if not block.rows:
+        order += EMPTY
+    return signals.Section(SLOT, template, {"block": block, **context}, order=order)

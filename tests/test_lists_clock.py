@@ -1,0 +1,230 @@
+"""Lists that show what matters (issue 14): the escalation list's nearest clock as time left
+or overdue, the ARR at risk of executive escalations, capped counts on the saved-view tabs;
+labels instead of stored codes; controls that start on the current value and actions offered
+only to those who may take them."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.escalations import queries
+from app.escalations import views as escalation_views
+from app.escalations.models import (
+    ClockKind,
+    EscalationTag,
+    Level,
+    SlaClock,
+    Status,
+)
+from app.extensions import db
+from app.sponsorship.models import SponsorshipStatus
+from tests.conftest import login
+
+NOW = datetime(2030, 6, 3, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "csm": make_user("csm", name="Sakura CSM"),
+        "csm_ja": make_user("csm", name="佐藤 花子", locale="ja"),
+        "manager": make_user("manager", name="Maria Manager"),
+        "exec": make_user("executive", name="Kenji Exec"),
+    }
+
+
+@pytest.fixture
+def account(make_account, people):
+    return make_account(name="さくら物流", csm_owner_id=people["csm"], currency="JPY")
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """The list reads the clocks relative to NOW."""
+    monkeypatch.setattr(escalation_views, "utcnow", lambda: NOW)
+
+
+def _clock(app, escalation_id, kind=ClockKind.RESOLUTION, **times):
+    with app.app_context():
+        db.session.add(
+            SlaClock(
+                escalation_id=escalation_id,
+                kind=kind,
+                started_at=NOW - timedelta(hours=3),
+                target_minutes=240,
+                **times,
+            )
+        )
+        db.session.commit()
+
+
+@pytest.fixture
+def book(app, account, make_escalation):
+    """One escalation of each kind of row: breached (executive), at risk, paused, far, none."""
+    ids = {
+        "breached": make_escalation(
+            account,
+            title="Breached one",
+            status=Status.INVESTIGATING,
+            executive=True,
+            threat_cancellation=True,
+            arr_at_risk_minor=12_000_000,
+            arr_at_risk_currency="JPY",
+        ),
+        "at_risk": make_escalation(account, title="At risk one", status=Status.INVESTIGATING),
+        "paused": make_escalation(account, title="Paused one", status=Status.WAITING_ON_CUSTOMER),
+        "far": make_escalation(account, title="Far one", status=Status.NEW),
+        "none": make_escalation(account, title="Clockless one", status=Status.NEW),
+    }
+    minutes = timedelta(minutes=1)
+    _clock(app, ids["breached"], due_at=NOW - 40 * minutes, breached_at=NOW - 40 * minutes)
+    # A later clock of the same escalation: the nearest one is shown.
+    _clock(app, ids["breached"], ClockKind.CUSTOMER_UPDATE, due_at=NOW + 90 * minutes)
+    _clock(app, ids["at_risk"], due_at=NOW + 135 * minutes, warn_at=NOW - 5 * minutes)
+    _clock(app, ids["paused"])  # no due time while paused
+    _clock(app, ids["far"], due_at=NOW + timedelta(days=3, hours=4, minutes=20))
+    with app.app_context():
+        db.session.add(EscalationTag(escalation_id=ids["at_risk"], name="service_quality"))
+        db.session.add(EscalationTag(escalation_id=ids["at_risk"], name="invoicing"))
+        db.session.commit()
+    return ids
+
+
+def _rows(html: str) -> dict[str, str]:
+    """Each row's text by its escalation title, tags stripped to their text."""
+    rows = {}
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S):
+        title = re.search(r'<a href="/escalations/\d+">([^<]+)</a>', row)
+        if title:
+            rows[title.group(1)] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row))
+    return rows
+
+
+def _tab_counts(html: str) -> dict[str, str]:
+    nav = re.search(r'<nav class="tabs".*?</nav>', html, re.S).group(0)
+    return {
+        name.strip(): count
+        for name, count in re.findall(r'>([^<>]+?) <span class="count">([^<]+)</span></a>', nav)
+    }
+
+
+def test_rows_show_their_nearest_clock_in_english(app, client, people, book, frozen):
+    login(client, app, people["csm"])
+    rows = _rows(client.get("/escalations/?view=all").get_data(as_text=True))
+    assert "40 min overdue" in rows["Breached one"]
+    assert "Resolution" in rows["Breached one"]  # the nearest clock, not the update due later
+    assert "2 h 15 min left" in rows["At risk one"] and "At risk" in rows["At risk one"]
+    assert "Paused" in rows["Paused one"] and "left" not in rows["Paused one"]
+    assert "3 d 4 h left" in rows["Far one"]
+    assert "left" not in rows["Clockless one"] and "overdue" not in rows["Clockless one"]
+    assert "—" in rows["Clockless one"]
+
+
+def test_rows_show_their_clock_in_japanese(app, client, people, book, frozen):
+    login(client, app, people["csm_ja"])
+    rows = _rows(client.get("/escalations/?view=all").get_data(as_text=True))
+    assert "40 分超過" in rows["Breached one"]
+    assert "残り2 時間 15 分" in rows["At risk one"] and "要注意" in rows["At risk one"]
+    assert "一時停止中" in rows["Paused one"]
+
+
+def test_executive_rows_show_the_arr_at_risk(app, client, people, book, frozen):
+    login(client, app, people["csm"])
+    rows = _rows(client.get("/escalations/?view=all").get_data(as_text=True))
+    assert "ARR at risk" in rows["Breached one"] and "12,000,000" in rows["Breached one"]
+    assert "ARR at risk" not in rows["At risk one"]
+
+
+def test_tabs_count_their_views_capped_when_large(app, client, people, book, frozen, monkeypatch):
+    login(client, app, people["csm"])
+    counts = _tab_counts(client.get("/escalations/").get_data(as_text=True))
+    assert counts == {
+        "Mine": "0",
+        "All open": "5",
+        "Executive": "1",
+        "SLA at risk": "1",
+        "Breached": "1",
+        "Unacknowledged handoffs": "0",
+        "All": "5",
+    }
+    monkeypatch.setattr(queries, "TAB_COUNT_CAP", 2)
+    counts = _tab_counts(client.get("/escalations/").get_data(as_text=True))
+    assert counts["All open"] == "2+" and counts["All"] == "2+" and counts["Executive"] == "1"
+    # The tabs count with the other filters kept, as their links show.
+    counts = _tab_counts(client.get("/escalations/?q=breached").get_data(as_text=True))
+    assert counts["All open"] == "1" and counts["SLA at risk"] == "0"
+
+
+def test_list_query_count_stays_the_same_with_more_rows(
+    app, client, people, account, book, make_escalation, frozen
+):
+    login(client, app, people["csm"])
+    few = client.get("/escalations/?view=all").headers["X-SQL-Queries"]
+    for n in range(4):
+        eid = make_escalation(account, title=f"More {n}", status=Status.INVESTIGATING)
+        _clock(app, eid, due_at=NOW + timedelta(hours=n + 1))
+    assert client.get("/escalations/?view=all").headers["X-SQL-Queries"] == few
+
+
+def test_tags_show_labels_not_codes(app, client, people, book):
+    login(client, app, people["csm"])
+    html = client.get("/escalations/?view=all").get_data(as_text=True)
+    assert "Service quality" in html and "service_quality" not in html
+    assert '<span class="tag">invoicing</span>' in html  # a free word stays as written
+    page = client.get(f"/escalations/{book['at_risk']}").get_data(as_text=True)
+    assert '<span class="tag">Service quality</span>' in page and "service_quality" not in page
+    japanese = app.test_client()
+    login(japanese, app, people["csm_ja"])
+    assert "サービス品質" in japanese.get("/escalations/?view=all").get_data(as_text=True)
+
+
+def test_reply_templates_show_the_language_by_name(app, client, login_as):
+    login_as("admin")
+    html = client.get("/admin/reply-templates").get_data(as_text=True)
+    languages = re.findall(r"<td>(English|日本語|en|ja)</td>", html)
+    assert "English" in languages and "日本語" in languages
+    assert "en" not in languages and "ja" not in languages
+    first = re.search(r'href="(/admin/reply-templates/\d+)"', html).group(1)
+    form = client.get(first).get_data(as_text=True)
+    assert re.search(r'<span class="count">(English|日本語)</span>', form)
+
+
+def test_status_control_starts_on_the_current_status(app, client, people, book):
+    login(client, app, people["csm"])
+    html = client.get(f"/escalations/{book['paused']}").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="status".*?</select>', html, re.S).group(0)
+    assert re.findall(r"<option selected[^>]*value=\"([^\"]+)\"", select) == ["waiting_on_customer"]
+    html = client.get(f"/escalations/{book['at_risk']}").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="status".*?</select>', html, re.S).group(0)
+    assert re.findall(r"<option selected[^>]*value=\"([^\"]+)\"", select) == ["investigating"]
+
+
+def test_an_executive_is_not_offered_to_raise_an_escalation(app, client, people, account):
+    login(client, app, people["exec"])
+    assert "/escalations/new" not in client.get("/escalations/").get_data(as_text=True)
+    assert "Raise escalation" not in client.get(f"/accounts/{account}").get_data(as_text=True)
+    worker = app.test_client()
+    login(worker, app, people["csm"])
+    assert "Raise escalation" in worker.get("/escalations/").get_data(as_text=True)
+    assert "Raise escalation" in worker.get(f"/accounts/{account}").get_data(as_text=True)
+
+
+def test_raise_level_is_not_offered_at_the_top_level(app, client, people, account, make_escalation):
+    top = make_escalation(account, status=Status.INVESTIGATING, level=Level.EXECUTIVE)
+    level3 = make_escalation(account, status=Status.INVESTIGATING, level=Level.L3)
+    login(client, app, people["manager"])
+    assert "Raise level" not in client.get(f"/escalations/{top}").get_data(as_text=True)
+    assert "Raise level" in client.get(f"/escalations/{level3}").get_data(as_text=True)
+    csm = app.test_client()
+    login(csm, app, people["csm"])  # a CSM cannot raise to the executive level
+    assert "Raise level" not in csm.get(f"/escalations/{level3}").get_data(as_text=True)
+
+
+def test_ending_a_sponsorship_looks_destructive(app, client, people, account, make_sponsorship):
+    sid = make_sponsorship(account, status=SponsorshipStatus.ACTIVE, sponsor_id=people["exec"])
+    login(client, app, people["exec"])
+    html = client.get(f"/sponsorships/{sid}").get_data(as_text=True)
+    form = re.search(rf'<form[^>]*action="/sponsorships/{sid}/exit".*?</form>', html, re.S)
+    assert form and "data-confirm=" in form.group(0)
+    assert re.search(r'<button type="submit" class="btn btn-danger">', form.group(0))
