@@ -1,7 +1,7 @@
 """Reading escalations: the list with its saved views and filters, all in SQL; one
 escalation's page; the accounts a user may raise on; reply template texts."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -135,26 +135,6 @@ def filtered_escalations(filters: EscalationFilters, user, now: datetime):
         "update_due": (Escalation.next_update_due_at.asc().nulls_last(),),
     }[filters.sort]
     return stmt.order_by(*order, Escalation.id.desc())
-
-
-# Saved-view tabs count at most this many escalations each; above it they show "1,000+".
-TAB_COUNT_CAP = 1000
-
-
-def view_counts(filters: EscalationFilters, user, now: datetime) -> dict[str, int]:
-    """How many escalations each saved view holds with the other filters kept, each counted
-    only up to TAB_COUNT_CAP + 1 rows (an index walk that stops early), all in one query."""
-    counts = []
-    for view in SAVED_VIEWS:
-        ids = (
-            filtered_escalations(replace(filters, view=view), user, now)
-            .order_by(None)
-            .with_only_columns(Escalation.id)
-            .limit(TAB_COUNT_CAP + 1)
-            .subquery()
-        )
-        counts.append(sa.select(sa.func.count()).select_from(ids).scalar_subquery().label(view))
-    return dict(db.session.execute(sa.select(*counts)).one()._mapping)
 
 
 @dataclass(frozen=True)

@@ -113,8 +113,6 @@ def index():
         page=page,
         filters=filters,
         views=SAVED_VIEWS,
-        view_counts=queries.view_counts(filters, current_user, now),
-        count_cap=queries.TAB_COUNT_CAP,
         row_clocks=queries.row_clocks(page.items, now),
         clock_state=CLOCK_STATES,
         time_span=time_span,
