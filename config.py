@@ -32,6 +32,13 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{BASE_DIR / 'instance' / 'crm.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # Set on each PostgreSQL connection. A CRM page runs short indexed queries: a parallel
+    # plan's workers took 10-25 ms to start on the bench book (more than the query's own
+    # work), and JIT compiles plans for the big aggregates the pages no longer run live.
+    POSTGRES_SETTINGS = {
+        "jit": os.environ.get("PG_JIT", "off"),
+        "max_parallel_workers_per_gather": str(_env_int("PG_PARALLEL_WORKERS", 0)),
+    }
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -81,6 +88,11 @@ class Config:
     SCHEDULER_AFTERCARE_SECONDS = _env_int("SCHEDULER_AFTERCARE_SECONDS", 15 * 60)
     # The reports page's figures: recounted for the escalations changed since the last run.
     SCHEDULER_REPORTS_SECONDS = _env_int("SCHEDULER_REPORTS_SECONDS", 300)
+    # SQLite's planner statistics (ANALYZE), refreshed daily; nothing on PostgreSQL.
+    SCHEDULER_STATISTICS_SECONDS = _env_int("SCHEDULER_STATISTICS_SECONDS", 24 * 3600)
+    # --- analytics: the sponsorship program results page's figures are recomputed this often.
+    SCHEDULER_PROGRAM_RESULTS_SECONDS = _env_int("SCHEDULER_PROGRAM_RESULTS_SECONDS", 15 * 60)
+    # --- end analytics ---
     # Scheduled exports: the job looks for due schedules and retries this often; files go to
     # EXPORT_FOLDER (one folder per schedule); a file up to EXPORT_ATTACH_MAX_BYTES is attached
     # to the e-mail, a larger one is linked. A failed run is tried EXPORT_MAX_ATTEMPTS times in

@@ -1,6 +1,7 @@
 """Application factory."""
 
 import logging
+from functools import partial
 from pathlib import Path
 
 import pytz
@@ -92,6 +93,9 @@ def register_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             # SQLite enforces foreign keys (and ON DELETE CASCADE) only when asked, per connection.
             sa.event.listen(db.engine, "connect", _sqlite_foreign_keys)
+        elif db.engine.dialect.name == "postgresql" and app.config["POSTGRES_SETTINGS"]:
+            settings = dict(app.config["POSTGRES_SETTINGS"])
+            sa.event.listen(db.engine, "connect", partial(_postgres_settings, settings))
     if app.config.get("SQL_QUERY_HEADER"):
         with app.app_context():
             sa.event.listen(db.engine, "before_cursor_execute", _count_query)
@@ -111,6 +115,14 @@ def _sqlite_foreign_keys(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _postgres_settings(settings: dict, dbapi_connection, _record) -> None:
+    """The session settings of config.POSTGRES_SETTINGS, for the connection's lifetime."""
+    with dbapi_connection.cursor() as cursor:
+        for name, value in settings.items():
+            cursor.execute("SELECT set_config(%s, %s, false)", (name, str(value)))
+    dbapi_connection.commit()
+
+
 def _count_query(*_args, **_kwargs) -> None:
     if has_request_context():
         g.sql_queries = g.get("sql_queries", 0) + 1
@@ -127,6 +139,7 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.notifications import bp as notifications_bp
     from app.reports import bp as reports_bp
+    from app.scheduler import bp as scheduler_bp
     from app.sponsorship import bp as sponsorship_bp
     from app.touchpoints import bp as touchpoints_bp
     from app.touchpoints import review_bp
@@ -146,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(knowledge_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(survey_bp)
+    app.register_blueprint(scheduler_bp)  # /admin/jobs: the scheduler's runs
 
 
 def connect_subscriptions() -> None:

@@ -13,6 +13,7 @@ from flask_babel import (
     format_datetime,
     get_locale,
     get_translations,
+    pgettext,
     to_user_timezone,
 )
 
@@ -248,7 +249,13 @@ def register(app: Flask) -> None:
         now=utcnow,
         field_label=field_label,
         current_locale=lambda: str(get_locale() or "en"),
+        colon=label_colon,
     )
+
+
+def label_colon() -> str:
+    """What follows a label before its value: ": " in English, a full-width "：" in Japanese."""
+    return pgettext("label separator", ": ")
 
 
 def zone_or_default(name: str | None) -> ZoneInfo:

@@ -1,12 +1,13 @@
 """Form pieces every domain uses: the button-only form, check-box lists, select choices from
-label mappings, and reading numbers as people type them (full-width digits, thousands
-separators)."""
+label mappings, a number chosen from a list, and reading numbers as people type them
+(full-width digits, thousands separators)."""
 
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, SelectMultipleField, SubmitField
+from wtforms import FieldList, SelectField, SelectMultipleField, SubmitField
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.formatting import minor_units_exponent
@@ -37,6 +38,81 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class NumberChoiceField(SelectField):
+    """A number chosen from a list (a cadence: none, every month, every quarter...), or none
+    (None: the empty choice). A stored number the list lacks is offered too (`keep`, labelled
+    by `name_of`), so saving the page keeps it; any other value is refused with `message`."""
+
+    def __init__(self, label=None, validators=None, *, numbers, name_of, message, **kwargs):
+        self.numbers = tuple(numbers)
+        self.name_of = name_of
+        self.message = message
+        super().__init__(label, validators, coerce=_number_or_none, choices=[], **kwargs)
+        self._offer(self.numbers)
+
+    def _offer(self, numbers) -> None:
+        self.choices = [("", _l("None"))] + [(str(n), self.name_of(n)) for n in sorted(numbers)]
+
+    def keep(self, value) -> None:
+        """Offer `value` (a stored number) besides the usual ones."""
+        try:
+            number = _number_or_none(value)
+        except ValueError:
+            return
+        offered = {int(v) for v, _label in self.choices if v}
+        if number is not None and number not in offered:
+            self._offer(offered | {number})
+
+    def process_data(self, value):
+        try:
+            self.data = _number_or_none(value)
+        except ValueError:
+            self.data = None
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            try:
+                self.data = _number_or_none(valuelist[0])
+            except ValueError:
+                self.data = _REFUSED
+
+    def pre_validate(self, form):
+        if self.data is not None and str(self.data) not in {v for v, _label in self.choices}:
+            raise ValidationError(self.message)
+
+    @property
+    def shown(self) -> str:
+        """The chosen option's label ("" for none), for pages that read without a form."""
+        return str(dict(self.choices).get("" if self.data is None else str(self.data), ""))
+
+
+_REFUSED = object()  # sent, but not a number
+
+
+def _number_or_none(value) -> int | None:
+    """A choice's number: "", "0" and None are none; ValueError when it is not a number."""
+    if value is None or isinstance(value, int):
+        number = value
+    else:
+        text = halfwidth(str(value))
+        if not text:
+            return None
+        if not (text.isascii() and text.isdigit() and len(text) <= 6):
+            raise ValueError(text)
+        number = int(text)
+    return number if number and number > 0 else None
+
+
+def keep_stored_numbers(form, stored) -> None:
+    """Offer each NumberChoiceField of `form` the number `stored` (a record, or its values as
+    the form shows them) holds for it, when the usual list lacks it."""
+    if stored is None:
+        return
+    for field in form:
+        if isinstance(field, NumberChoiceField):
+            field.keep(getattr(stored, field.name, None))
 
 
 def choices(labels) -> list[tuple[str, object]]:

@@ -1,17 +1,51 @@
 """Paginating long lists in SQL."""
 
 import sqlalchemy as sa
+from flask_babel import format_number
 
 from app.extensions import db
 
 
-def paginate_by_ids(stmt, entity, page: int, *options, per_page: int = 25):
+def capped_count(stmt: sa.Select, cap: int) -> int:
+    """How many rows `stmt` selects, counting at most cap + 1 (one bounded query)."""
+    # maintain_column_froms: a select with no WHERE still counts from its entity's table.
+    one = stmt.with_only_columns(sa.literal(1), maintain_column_froms=True)
+    limited = one.order_by(None).limit(cap + 1).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+
+
+def count_text(count: int, cap: int) -> str:
+    """A count as the reader writes numbers, "1,000+" above the cap."""
+    return format_number(cap) + "+" if count > cap else format_number(count)
+
+
+def paginate_by_ids(
+    stmt, entity, page: int, *options, per_page: int = 25, count_cap=None, total=None
+):
     """A page of `stmt` (a filtered, ordered select of `entity`): the page's ids first, an
     index walk without joins however deep the page, then those rows with their `options`
-    (eager loads). The page's items keep the list's order."""
+    (eager loads). The page's items keep the list's order.
+
+    With `count_cap`, the total is counted only up to the cap (`page.capped` says it was
+    reached, `page.total_text` reads "1,000+") and the pages end there: counting half a
+    million rows exactly costs more than the page, and nobody pages that far. With `total`,
+    the caller already counted the rows (a grouped query the page shows anyway)."""
     ids_page = db.paginate(
-        stmt.with_only_columns(entity.id), page=page, per_page=per_page, error_out=False
+        stmt.with_only_columns(entity.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+        count=count_cap is None and total is None,
     )
+    if total is not None:
+        ids_page.total = total
+    ids_page.capped = False
+    ids_page.total_text = None  # with count_cap: "1,000+" or the exact total
+    if count_cap is not None:
+        counted = capped_count(stmt, count_cap)
+        ids_page.total, ids_page.capped = min(counted, count_cap), counted > count_cap
+        ids_page.total_text = count_text(counted, count_cap)
+        ids_page.count_cap = count_cap
     ids = list(ids_page.items)
     if ids:
         rows = db.session.scalars(sa.select(entity).where(entity.id.in_(ids)).options(*options))

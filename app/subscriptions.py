@@ -16,6 +16,7 @@ from app.escalations import views as escalation_pages
 from app.exports import services as exports
 from app.exports import today as exports_today
 from app.knowledge import views as knowledge_pages
+from app.scheduler import today as scheduler_today
 from app.sponsorship import services as sponsorship
 from app.sponsorship import today as sponsorship_today
 from app.sponsorship import views as sponsorship_pages
@@ -64,6 +65,7 @@ SUBSCRIPTIONS = (
     (signals.today_page_sections, touchpoints_today.today_sections),
     (signals.today_page_sections, accounts_today.today_sections),
     (signals.today_page_sections, exports_today.today_sections),
+    (signals.today_page_sections, scheduler_today.today_sections),
     (signals.today_page_sections, auth_today.today_sections),
 )
 

@@ -128,7 +128,7 @@ REVIEW_TIMEOUT = 900
 ACCOUNT_LINK = re.compile(r'href="/accounts/(\d+)"')
 ESCALATION_LINK = re.compile(r'href="/escalations/(\d+)"')
 SPONSORSHIP_LINK = re.compile(r'href="/sponsorships/(\d+)"')
-TOTAL = re.compile(r'<span class="count">([\d,]+)</span>')
+TOTAL = re.compile(r'<span class="count">([\d,]+)\+?</span>')
 CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
 VALUE_ATTR = re.compile(r'value="([^"]+)"')
 
@@ -296,6 +296,12 @@ def prepare(kind: str, args) -> tuple[dict, dict]:
     if kind == "postgres":
         vacuum_analyze(database_url)
         log(f"[{kind}] VACUUM ANALYZE done ({time.monotonic() - seeded:.1f} s)")
+    else:
+        # SQLite keeps no planner statistics until asked (the app's scheduler runs
+        # ANALYZE daily on SQLite): without them its planner picks the first index it sees.
+        with sqlite3.connect(sqlite_path(accounts, escalations)) as conn:
+            conn.execute("ANALYZE")
+        log(f"[{kind}] ANALYZE done ({time.monotonic() - seeded:.1f} s)")
     facts = {
         "database": where,
         "migrate_seconds": round(migrated - started, 1),

@@ -338,7 +338,7 @@ def test_the_program_form_refuses_a_bad_cadence_or_coverage(app, client, make_us
     response = post(client, "/sponsorships/program", **form)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "Number must be between 0 and 12." in html
+    assert "Pick a cadence from the list." in html  # 13 months is not on the list
     form["cadence_growth_executive_call"] = "6"
     html = post(client, "/sponsorships/program", **form).get_data(as_text=True)
     assert "Must be more days than “strong” (200)." in html
@@ -350,7 +350,7 @@ def test_the_program_form_refuses_a_bad_cadence_or_coverage(app, client, make_us
         assert settings.cadence_by_tier["growth"] == {"executive_call": 6}
         assert (settings.coverage_strong_days, settings.coverage_fading_days) == (60, 180)
     html = client.get("/sponsorships/program").get_data(as_text=True)
-    assert 'name="cadence_growth_executive_call" type="number" value="6"' in html
+    assert '<option selected value="6">Every 6 months</option>' in html
 
 
 def test_the_cadence_form_is_for_those_who_plan_the_sponsorship(app, client, sponsored, make_user):

@@ -205,7 +205,7 @@ def test_a_utf8_csv_has_a_bom_and_the_header_in_the_owners_language(
     header, row = read_csv(data)
     assert len(header) == len(row) == len(KINDS[ExportKind.ESCALATIONS].columns)
     # Titles the Japanese catalog already has are Japanese; labels too.
-    assert {"アカウント", "重大度", "ステータス", "オーナー", "タグ"} <= set(header)
+    assert {"アカウント", "重大度", "ステータス", "担当者", "タグ"} <= set(header)
     assert row[header.index("アカウント")] == "髙橋商事"
     assert row[header.index("重大度")] != "Critical" and row[header.index("重大度")]
     english, _ = csv_export(app, ExportKind.ESCALATIONS, make_user("admin", locale="en"))

@@ -1,5 +1,5 @@
 """Lists that show what matters (issue 14): the escalation list's nearest clock as time left
-or overdue, the ARR at risk of executive escalations;
+or overdue, the ARR at risk of executive escalations, capped counts on the saved-view tabs;
 labels instead of stored codes; controls that start on the current value and actions offered
 only to those who may take them."""
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.escalations import queries
 from app.escalations import views as escalation_views
 from app.escalations.models import (
     ClockKind,
@@ -100,6 +101,14 @@ def _rows(html: str) -> dict[str, str]:
     return rows
 
 
+def _tab_counts(html: str) -> dict[str, str]:
+    nav = re.search(r'<nav class="tabs".*?</nav>', html, re.S).group(0)
+    return {
+        name.strip(): count
+        for name, count in re.findall(r'>([^<>]+?) <span class="count">([^<]+)</span></a>', nav)
+    }
+
+
 def test_rows_show_their_nearest_clock_in_english(app, client, people, book, frozen):
     login(client, app, people["csm"])
     rows = _rows(client.get("/escalations/?view=all").get_data(as_text=True))
@@ -115,8 +124,8 @@ def test_rows_show_their_nearest_clock_in_english(app, client, people, book, fro
 def test_rows_show_their_clock_in_japanese(app, client, people, book, frozen):
     login(client, app, people["csm_ja"])
     rows = _rows(client.get("/escalations/?view=all").get_data(as_text=True))
-    assert "40 分超過" in rows["Breached one"]
-    assert "残り2 時間 15 分" in rows["At risk one"] and "要注意" in rows["At risk one"]
+    assert "40分超過" in rows["Breached one"]
+    assert "残り2時間15分" in rows["At risk one"] and "要注意" in rows["At risk one"]
     assert "一時停止中" in rows["Paused one"]
 
 
@@ -125,6 +134,48 @@ def test_executive_rows_show_the_arr_at_risk(app, client, people, book, frozen):
     rows = _rows(client.get("/escalations/?view=all").get_data(as_text=True))
     assert "ARR at risk" in rows["Breached one"] and "12,000,000" in rows["Breached one"]
     assert "ARR at risk" not in rows["At risk one"]
+
+
+def test_tabs_count_their_views_capped_when_large(app, client, people, book, frozen, monkeypatch):
+    login(client, app, people["csm"])
+    counts = _tab_counts(client.get("/escalations/").get_data(as_text=True))
+    assert counts == {
+        "Mine": "0",
+        "All open": "5",
+        "Executive": "1",
+        "SLA at risk": "1",
+        "Breached": "1",
+        "Unacknowledged handoffs": "0",
+        "All": "5",
+    }
+    monkeypatch.setattr(queries, "TAB_COUNT_CAP", 2)
+    counts = _tab_counts(client.get("/escalations/").get_data(as_text=True))
+    assert counts["All open"] == "2+" and counts["All"] == "2+" and counts["Executive"] == "1"
+    # The tabs count with the other filters kept, as their links show.
+    counts = _tab_counts(client.get("/escalations/?q=breached").get_data(as_text=True))
+    assert counts["All open"] == "1" and counts["SLA at risk"] == "0"
+
+
+def test_the_list_total_is_capped_and_its_pages_end_there(
+    app, client, people, book, frozen, monkeypatch
+):
+    """Above the cap the heading reads "2+" (not an exact count nobody needs), the pages
+    stop at the cap and a note says how to see the others; below it, the exact total."""
+    login(client, app, people["csm"])
+    html = client.get("/escalations/?view=all").get_data(as_text=True)
+    assert '<h1>Escalations <span class="count">5</span></h1>' in html
+    assert "Showing the first" not in html
+    monkeypatch.setattr(queries, "LIST_COUNT_CAP", 2)
+    monkeypatch.setattr(queries, "TAB_COUNT_CAP", 10)
+    html = client.get("/escalations/?view=all&page=1").get_data(as_text=True)
+    assert '<h1>Escalations <span class="count">2+</span></h1>' in html
+    assert "Showing the first 2 escalations: narrow the view with the filters" in html
+    # 25 a page: the first page holds all five rows; the cap changes the heading and where
+    # the pages end (the first page here)
+    assert len(_rows(html)) == 5
+    assert 'rel="next"' not in html
+    counts = _tab_counts(html)
+    assert counts["All"] == "5"  # the tabs have their own cap
 
 
 def test_list_query_count_stays_the_same_with_more_rows(

@@ -57,7 +57,7 @@ def test_a_manager_who_switches_to_japanese_reads_breaches_in_japanese(
     )
     _set_locale(app, csm, "ja")
     html = _notification_texts(client)
-    assert "Minato KKでSLA違反（初回応答）: Invoices fail" in html
+    assert "Minato KKでSLA違反（初回応答）：Invoices fail" in html
     assert "SLA breached" not in html
 
 
@@ -77,7 +77,7 @@ def test_notifications_stored_before_are_shown_in_the_readers_language(app, clie
         db.session.commit()
     login(client, app, reader)
     html = _notification_texts(client)
-    assert "Minato KKでSLA違反（初回応答）: Invoices fail" in html
+    assert "Minato KKでSLA違反（初回応答）：Invoices fail" in html
     assert "Kept as it was" in html
 
 
@@ -99,7 +99,7 @@ def test_a_nomination_notice_is_written_in_each_admins_language(
             db.session.execute(sa.select(OutboxEmail.to_address, OutboxEmail.subject)).all()
         )
     assert subjects["en-admin@example.test"] == "Sponsorship nomination: Minato KK"
-    assert subjects["ja-admin@example.test"] == "スポンサーシップの推薦: Minato KK"
+    assert subjects["ja-admin@example.test"] == "スポンサーシップの推薦：Minato KK"
 
 
 def test_an_automatic_nomination_reason_reads_in_the_readers_language(
@@ -134,4 +134,4 @@ def test_an_automatic_nomination_reason_reads_in_the_readers_language(
     assert f"Executive escalation #{eid}: Cancellation threatened" in english
     _set_locale(app, csm, "ja")
     japanese = client.get(f"/sponsorships/{sid}").get_data(as_text=True)
-    assert f"エグゼクティブエスカレーション #{eid}: Cancellation threatened" in japanese
+    assert f"役員エスカレーション#{eid}：Cancellation threatened" in japanese

@@ -94,7 +94,7 @@ def test_day_names_and_the_sentence_in_japanese(app, client, make_user):
     login(client, app, sato)
     html = client.get("/profile").get_data(as_text=True)
     assert "月曜日" in field_block(html, "working_days")
-    assert "月、水、金" in html and "09:00–18:00" in html
+    assert "月、水、金" in html and "09:00〜18:00" in html
 
 
 def test_saving_hours_and_leave_is_audited(app, client, make_user):

@@ -54,6 +54,11 @@ RIGHTS = {
     # Everyone reads the settings (the index of admin pages); only admins change them.
     ("auth.settings", "GET", ""): ("/admin", {ANON: 302, "*": 200}),
     # --- end issue 14: settings ---
+    # --- jobs: scheduled job runs ---
+    # The scheduler's jobs and their runs, errors included: admins only.
+    ("scheduler.jobs", "GET", ""): ("/admin/jobs", only({"admin"}, 200)),
+    ("scheduler.jobs", "GET", "failed"): ("/admin/jobs?status=failed&page=2", only({"admin"}, 200)),
+    # --- end jobs ---
     ("main.healthz", "GET", ""): ("/healthz", {ANON: 200, "*": 200}),
     ("auth.login", "GET", ""): ("/login", {ANON: 200, "*": 302}),
     ("auth.login", "POST", ""): ("/login", {ANON: 200, "*": 302}),
@@ -268,6 +273,13 @@ RIGHTS = {
         only(DECIDERS, 422),
     ),
     ("sponsorship.program_results", "GET", ""): ("/sponsorships/results", {ANON: 302, "*": 200}),
+    # --- analytics: program results snapshot ---
+    # Everyone reads the stored figures; only admins recompute them.
+    ("sponsorship.recompute_results", "POST", ""): (
+        "/sponsorships/results/recompute",
+        only({"admin"}, 302),
+    ),
+    # --- end analytics ---
     ("sponsorship.executive", "GET", ""): (
         "/sponsorships/executives/{executive}",
         {ANON: 302, "*": 200},

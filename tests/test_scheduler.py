@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.models import utcnow
 from app.notifications.models import OutboxEmail
 from app.scheduler import jobs
 from app.scheduler.lease import held_until, run_guarded
@@ -292,3 +293,20 @@ def test_two_scheduler_processes_send_each_email_once(app, database_url, tmp_pat
     box, codes, output = run_schedulers(app, database_url, tmp_path, 2, addresses)
     assert box.recipients == sorted(addresses), output
     assert codes == [0, 0], output
+
+
+def test_planner_statistics_are_kept_on_sqlite_and_left_to_postgresql(app):
+    """SQLite keeps no planner statistics until ANALYZE runs; PostgreSQL's autovacuum does."""
+    with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+        if sqlite:
+            db.session.execute(sa.text("DROP TABLE IF EXISTS sqlite_stat1"))
+            db.session.commit()
+        assert jobs.run_job("planner_statistics", utcnow()) is True
+        if sqlite:
+            tables = db.session.scalars(
+                sa.text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            ).all()
+            assert tables == ["sqlite_stat1"]
+        else:
+            assert jobs.planner_statistics(utcnow()) == {"skipped": "postgresql"}

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from app import signals
-from app.accounts import bp, importing, services
+from app.accounts import bp, charts, importing, services
 from app.accounts.forms import AccountForm, ContactForm, DepartureForm, ImportForm, NoteForm
 from app.accounts.labels import HEALTH_BANDS, RENEWAL_WINDOWS, SORTS, STATUS_LABELS, TIER_LABELS
 from app.accounts.models import Account, Channel, Contact, ContactRole, Departure, ImportBatch
@@ -48,12 +48,15 @@ def _owner_choices(form: AccountForm) -> None:
 def list_accounts():
     filters = services.AccountFilters.from_args(request.args)
     stmt = services.filtered_accounts(filters, current_user, local_today())
+    # The charts' grouped counts give the list's total too: one pass over the filtered rows.
+    distribution = charts.book_distribution(stmt)
     page = paginate_by_ids(
         stmt,
         Account,
         request.args.get("page", 1, type=int),
         joinedload(Account.csm_owner),
         joinedload(Account.ae_owner),
+        total=distribution.total,
     )
     return render_template(
         "accounts/list.html",
@@ -66,6 +69,7 @@ def list_accounts():
         windows=RENEWAL_WINDOWS,
         sorts=SORTS,
         can_create=can_create_account(current_user),
+        distribution=distribution,
     )
 
 
@@ -117,7 +121,7 @@ def show_account(account_id: int):
     return render_template(
         "accounts/show.html",
         account=account,
-        health=services.health_series(account.id),
+        trend=charts.health_trend(account.id, utcnow()),
         timeline=services.timeline(account.id, page),
         history=history_for_account(account.id, limit=50),
         can_edit=can_edit_account(current_user, account),

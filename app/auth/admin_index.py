@@ -1,8 +1,9 @@
 """Settings: one page listing every admin page, a line each, for everyone who may read them
-(everyone signed in reads them; only admins change them)."""
+(everyone signed in reads them; only admins change them). A few pages only admins read
+(ADMIN_ONLY_PAGES) are listed for admins only."""
 
 from flask import render_template, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.auth import bp
 from app.i18n import lazy_gettext as _l
@@ -42,11 +43,21 @@ SETTINGS_PAGES = (
     ),
 )
 
+# Pages only admins read, listed to them after the others (endpoints of the domains above).
+ADMIN_ONLY_PAGES = (
+    (
+        "scheduler.jobs",
+        _l("Scheduled jobs"),
+        _l("The background jobs, their runs and the errors of those that failed."),
+    ),
+)
+
 
 def settings_pages() -> list[tuple[str, str, str]]:
-    """(url, title, description) of every settings page."""
+    """(url, title, description) of every settings page the signed-in user may read."""
     pages = []
-    for target, title, text in SETTINGS_PAGES:
+    listed = SETTINGS_PAGES + (ADMIN_ONLY_PAGES if getattr(current_user, "is_admin", False) else ())
+    for target, title, text in listed:
         endpoint, _, anchor = target.partition("#")
         pages.append((url_for(endpoint, _anchor=anchor or None), str(title), str(text)))
     return pages

@@ -172,7 +172,7 @@ def _cadences_as_shown() -> SimpleNamespace:
 def health_cadence():
     shown = _cadences_as_shown()
     # Filled from the saved rows only on GET: a POST without the version read is stale.
-    form = HealthCadenceForm(obj=shown if request.method == "GET" else None)
+    form = HealthCadenceForm(obj=shown if request.method == "GET" else None, stored=shown)
     page = {"history": history_for("health_cadence", health.CADENCE_ENTITY_ID)}
     if form.validate_on_submit():
         if form.is_stale(shown):

@@ -39,9 +39,9 @@ from app.escalations.labels import (
     TREND_LABELS,
 )
 from app.escalations.models import OPEN_STATUSES, Answer, FollowUpOutcome, RootCause, Status
-from app.forms import choices, parse_amount
+from app.forms import NumberChoiceField, choices, keep_stored_numbers, parse_amount
 from app.i18n import lazy_gettext as _l
-from app.i18n import lazy_pgettext
+from app.i18n import lazy_ngettext, lazy_pgettext
 from app.models import utcnow
 from app.validators import DateWithin
 from app.versioning import VersionedForm
@@ -687,21 +687,41 @@ class HealthForm(VersionedForm):
     submit = SubmitField(_l("Record health"))
 
 
+# A health's update cadence is chosen from these hours of wall-clock time (none: the empty
+# choice); stored hours the list lacks (36) stay on offer as "Every 36 hours".
+CADENCE_HOURS = (4, 8, 12, 24, 48, 72, 168)
+
+
+def hours_name(hours: int):
+    """An update cadence as the list says it: "Every 4 hours", "Every day (24 hours)"..."""
+    named = {
+        24: _l("Every day (24 hours)"),
+        48: _l("Every 2 days (48 hours)"),
+        72: _l("Every 3 days (72 hours)"),
+        168: _l("Every week (168 hours)"),
+    }
+    return named.get(hours) or lazy_ngettext("Every hour", "Every %(num)d hours", hours)
+
+
 def _cadence_field(label):
-    return WholeNumberField(
+    return NumberChoiceField(
         label,
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=720, message=_l("Enter 1 to 720 hours, or leave it blank.")),
-        ],
-        description=_l("Hours of wall-clock time; blank: no extra cadence."),
+        numbers=CADENCE_HOURS,
+        name_of=hours_name,
+        message=_l("Pick a cadence from the list."),
+        description=_l("Wall-clock time; None: no extra cadence."),
     )
 
 
 class HealthCadenceForm(VersionedForm):
     """The update cadence per health; `version` carries the three rows' versions."""
 
-    red_hours = _cadence_field(_l("Red: update the customer every (hours)"))
-    amber_hours = _cadence_field(_l("Amber: update the customer every (hours)"))
-    green_hours = _cadence_field(_l("Green: update the customer every (hours)"))
+    red_hours = _cadence_field(_l("Red: update the customer"))
+    amber_hours = _cadence_field(_l("Amber: update the customer"))
+    green_hours = _cadence_field(_l("Green: update the customer"))
     submit = SubmitField(_l("Save cadence"))
+
+    def __init__(self, *args, stored=None, **kwargs):
+        """`stored`: the saved cadence as the form shows it, whose hours stay on offer."""
+        super().__init__(*args, **kwargs)
+        keep_stored_numbers(self, stored if stored is not None else kwargs.get("obj"))

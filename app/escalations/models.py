@@ -137,6 +137,11 @@ escalation_watchers = sa.Table(
 )
 
 
+# Resolved, not yet closed, and closing needs a post-mortem (critical, high or executive).
+AWAITING_POST_MORTEM = (
+    "status IN ('resolved', 'follow_up')"
+    " AND (executive IS TRUE OR severity IN ('critical', 'high'))"
+)
 # Answered or resolved before the minute columns existed (migration 0012): the scheduler fills
 # them in (aftercare.fill_missing_minutes); the partial index holds only these rows.
 MINUTES_MISSING = (
@@ -160,6 +165,14 @@ class Escalation(TimestampMixin, db.Model):
         ),
         sa.Index("ix_escalations_executive", "executive", "status"),
         sa.Index("ix_escalations_updated", "updated_at"),  # the reports rollup's changes
+        # Those whose post-mortem may be due, by resolution time (Today; 0019).
+        sa.Index(
+            "ix_escalations_awaiting_post_mortem",
+            "resolved_at",
+            "id",
+            postgresql_where=sa.text(AWAITING_POST_MORTEM),
+            sqlite_where=sa.text(AWAITING_POST_MORTEM),
+        ),
         sa.Index(
             "ix_escalations_minutes_missing",
             "id",
@@ -268,7 +281,24 @@ class Handoff(db.Model):
     """A structured handoff when an escalation moves up a level; the receiver acknowledges it."""
 
     __tablename__ = "handoffs"
-    __table_args__ = (sa.Index("ix_handoffs_unacknowledged", "acknowledged_at", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_handoffs_unacknowledged", "acknowledged_at", "created_at"),
+        # The escalations with a handoff waiting: the list's "Unacknowledged handoffs" view
+        # and one receiver's handoffs waiting for them, oldest first (Today; migration 0019).
+        sa.Index(
+            "ix_handoffs_waiting",
+            "escalation_id",
+            postgresql_where=sa.text("acknowledged_at IS NULL"),
+            sqlite_where=sa.text("acknowledged_at IS NULL"),
+        ),
+        sa.Index(
+            "ix_handoffs_waiting_for",
+            "to_owner_id",
+            "created_at",
+            postgresql_where=sa.text("acknowledged_at IS NULL"),
+            sqlite_where=sa.text("acknowledged_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     escalation_id: Mapped[int] = mapped_column(
@@ -454,6 +484,23 @@ class SlaClock(db.Model):
             ),
         ),
         sa.Index("ix_sla_clocks_escalation", "escalation_id", "kind"),
+        # Breached clocks still running, by due time: the Today page's "breached first"
+        # walk (migration 0019).
+        sa.Index(
+            "ix_sla_clocks_breached",
+            "due_at",
+            "escalation_id",
+            postgresql_where=sa.text("stopped_at IS NULL AND breached_at IS NOT NULL"),
+            sqlite_where=sa.text("stopped_at IS NULL AND breached_at IS NOT NULL"),
+        ),
+        # Running clocks by warning time: the list's "SLA at risk" view (migration 0019).
+        sa.Index(
+            "ix_sla_clocks_at_risk",
+            "warn_at",
+            "escalation_id",
+            postgresql_where=sa.text("stopped_at IS NULL AND breached_at IS NULL"),
+            sqlite_where=sa.text("stopped_at IS NULL AND breached_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

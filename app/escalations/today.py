@@ -10,18 +10,18 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from app.auth.models import Role
 from app.escalations import aftercare, queries
 from app.escalations.models import (
+    AWAITING_POST_MORTEM,
     OPEN_STATUSES,
     Escalation,
     FollowUp,
     Handoff,
     PostMortem,
     PostMortemAction,
-    Severity,
     SlaClock,
     Status,
 )
@@ -50,42 +50,16 @@ def _list(view: str, **args) -> str:
 
 def _by_nearest_clock(base: sa.Select, now: datetime) -> list[ClockRow]:
     """The first rows of `base` (a select of escalations), breached first, then by the
-    nearest due time of their running clocks: one query."""
-    ids = base.with_only_columns(Escalation.id).order_by(None)
-    clocks = (
-        sa.select(
-            SlaClock.escalation_id,
-            sa.func.min(SlaClock.due_at).label("due_at"),
-            sa.func.min(SlaClock.warn_at).label("warn_at"),
-            sa.func.max(sa.case((SlaClock.breached_at.is_not(None), 1), else_=0)).label("breached"),
-            sa.func.count().label("running"),
-        )
-        .where(SlaClock.stopped_at.is_(None), SlaClock.escalation_id.in_(ids))
-        .group_by(SlaClock.escalation_id)
-        .subquery()
-    )
-    breached = sa.func.coalesce(clocks.c.breached, 0)
-    stmt = (
-        sa.select(Escalation, clocks.c.due_at, clocks.c.warn_at, breached, clocks.c.running)
-        .outerjoin(clocks, clocks.c.escalation_id == Escalation.id)
-        .where(Escalation.id.in_(ids))
-        .options(joinedload(Escalation.account))
-        .order_by(breached.desc(), clocks.c.due_at.asc().nulls_last(), Escalation.created_at.desc())
-        .limit(ROWS)
-    )
+    nearest due time of their running clocks; each shown as the list shows it."""
+    escalations = queries.nearest_clock_first(base, now, ROWS)
+    clocks = queries.row_clocks(escalations, now)
     rows = []
-    for escalation, due_at, warn_at, was_breached, running in db.session.execute(stmt):
-        if not running:
-            state = "none"
-        elif was_breached or (due_at is not None and due_at <= now):
-            state = "breached"
-        elif due_at is None:
-            state = "paused"
-        elif warn_at is not None and warn_at <= now:
-            state = "warning"
+    for escalation in escalations:
+        clock = clocks.get(escalation.id)
+        if clock is None:
+            rows.append(ClockRow(escalation, None, "none"))
         else:
-            state = "running"
-        rows.append(ClockRow(escalation, due_at, state))
+            rows.append(ClockRow(escalation, clock.due_at, clock.state))
     return rows
 
 
@@ -106,7 +80,8 @@ def _unacknowledged(*conditions) -> sa.Select:
     return (
         sa.select(Handoff)
         .where(Handoff.acknowledged_at.is_(None), *conditions)
-        .options(joinedload(Handoff.escalation).joinedload(Escalation.account))
+        # Loaded for the six shown, after the LIMIT, not joined to every waiting handoff.
+        .options(selectinload(Handoff.escalation).joinedload(Escalation.account))
         .order_by(Handoff.created_at, Handoff.id)
     )
 
@@ -200,21 +175,18 @@ def _post_mortems_due() -> Block:
     stmt = (
         sa.select(Escalation)
         .where(
-            Escalation.status.in_((Status.RESOLVED, Status.FOLLOW_UP)),
-            sa.or_(
-                Escalation.executive.is_(True),
-                Escalation.severity.in_((Severity.CRITICAL, Severity.HIGH)),
-            ),
+            # Spelled as the partial index's own condition, so SQLite can use it too.
+            sa.text(AWAITING_POST_MORTEM),
             ~completed,
         )
-        .options(joinedload(Escalation.account))
         .order_by(Escalation.resolved_at.asc().nulls_last(), Escalation.id)
     )
     return Block(
         "post-mortems",
         _("Post-mortems due"),
         capped_count(stmt),
-        list(db.session.scalars(stmt.limit(ROWS))),
+        # The account of the six shown, not joined to every candidate before the sort.
+        list(db.session.scalars(stmt.limit(ROWS).options(selectinload(Escalation.account)))),
         [Link(_("See escalations in follow-up"), _list("all", status=Status.FOLLOW_UP.value))],
         _("No post-mortem due: every resolved escalation that needs one has it."),
     )

@@ -101,7 +101,11 @@ def index():
     filters, now = queries.EscalationFilters.from_args(request.args), utcnow()
     stmt = queries.filtered_escalations(filters, current_user, now)
     page = paginate_by_ids(
-        stmt, Escalation, request.args.get("page", 1, type=int), *queries.LIST_OPTIONS
+        stmt,
+        Escalation,
+        request.args.get("page", 1, type=int),
+        *queries.LIST_OPTIONS,
+        count_cap=queries.LIST_COUNT_CAP,
     )
     account = db.session.get(Account, filters.account_id) if filters.account_id else None
     # Only those who may raise one are offered the button (not an executive, say).
@@ -113,6 +117,8 @@ def index():
         page=page,
         filters=filters,
         views=SAVED_VIEWS,
+        view_counts=queries.view_counts(filters, current_user, now),
+        count_cap=queries.TAB_COUNT_CAP,
         row_clocks=queries.row_clocks(page.items, now),
         clock_state=CLOCK_STATES,
         time_span=time_span,

@@ -539,7 +539,7 @@ SPONSORSHIPS = Kind(
 TOUCHPOINT_COLUMNS = [
     Column("starts_at", _l("When"), "datetime"),
     Column("kind", _l("Kind"), "label", enum=TouchpointKind),
-    Column("title", _l("Title"), "text"),
+    Column("title", lazy_pgettext("touchpoint", "Title"), "text"),
     Column("account", _l("Account"), "text"),
     Column("status", _l("Status"), "label", enum=TouchpointStatus),
     Column("duration_minutes", _l("Duration (minutes)"), "int"),
@@ -558,7 +558,7 @@ TOUCHPOINT_STATUSES = {
     "overdue": _l("Overdue"),
     "completed": _l("Completed"),
     "cancelled": _l("Cancelled"),
-    "missed": _l("Missed"),
+    "missed": lazy_pgettext("touchpoint", "Missed"),
     "all": _l("All"),
 }
 

@@ -1,6 +1,6 @@
 """The admin's export block of the Today page (signals.today_page_sections): export runs that
 failed in the last seven days (retries exhausted), the latest first. (The scheduler's other
-jobs keep no run records: only their leases, so there is nothing of theirs to list.)"""
+jobs have a block of their own: app/scheduler/today.py.)"""
 
 from datetime import date, datetime, timedelta
 

@@ -5,10 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_number
 
-from app import signals
-from app.extensions import db
+from app import pagination, signals
 from app.formatting import zone_or_default
 
 SLOT = "blocks"
@@ -22,13 +20,12 @@ EMPTY = 100  # added to an empty block's order
 
 def capped_count(stmt: sa.Select, cap: int = CAP) -> int:
     """How many rows `stmt` selects, counting at most cap + 1 (one bounded query)."""
-    limited = stmt.with_only_columns(sa.literal(1)).order_by(None).limit(cap + 1).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+    return pagination.capped_count(stmt, cap)
 
 
 def count_text(count: int, cap: int = CAP) -> str:
     """A block's count as the reader writes numbers, "1,000+" above the cap."""
-    return format_number(cap) + "+" if count > cap else format_number(count)
+    return pagination.count_text(count, cap)
 
 
 def week_end(today: date, viewer) -> datetime:

@@ -17,7 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from app.accounts.labels import TIER_LABELS
 from app.formatting import CURRENCIES, to_minor_units
-from app.forms import choices, parse_amount
+from app.forms import NumberChoiceField, choices, keep_stored_numbers, parse_amount
 from app.i18n import lazy_gettext as _l
 from app.i18n import lazy_ngettext
 from app.sponsorship.labels import (
@@ -106,16 +106,35 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+# A cadence is chosen from these months between touchpoints (none: the empty choice); a
+# stored number the list lacks (5) stays on offer as "Every 5 months".
+CADENCE_MONTHS = (1, 2, 3, 4, 6, 12)
+
+
+def months_name(months: int):
+    """A cadence in months as the list says it: "Every month", "Every quarter"..."""
+    if months == 3:
+        return _l("Every quarter")
+    if months == 12:
+        return _l("Every year")
+    return lazy_ngettext("Every month", "Every %(num)d months", months)
+
+
 def _months_field(label):
-    return IntegerField(label, validators=[Optional(), NumberRange(min=0, max=12)])
+    return NumberChoiceField(
+        label,
+        numbers=CADENCE_MONTHS,
+        name_of=months_name,
+        message=_l("Pick a cadence from the list."),
+    )
 
 
 def _call_months():
-    return _months_field(_l("Executive call every N months"))
+    return _months_field(_l("Executive calls"))
 
 
 def _review_months():
-    return _months_field(_l("Business review every N months"))
+    return _months_field(_l("Business reviews"))
 
 
 def describe_cadence(cadence: dict | None) -> list:
@@ -147,6 +166,12 @@ class CadenceForm(VersionedForm):
     executive_call = _call_months()
     business_review = _review_months()
     submit = SubmitField(_l("Save cadence"))
+
+    def __init__(self, *args, stored=None, **kwargs):
+        """`stored`: the saved cadence as the form shows it (default `obj`), whose numbers
+        stay on offer though the list lacks them."""
+        super().__init__(*args, **kwargs)
+        keep_stored_numbers(self, stored if stored is not None else kwargs.get("obj"))
 
     def cadence(self) -> dict | None:
         """The cadence to store: None follows the program."""
@@ -200,6 +225,10 @@ class ProgramForm(VersionedForm):
     entry_combination = SelectField(_l("How entry rules combine"), choices=COMBINATIONS)
     exit_combination = SelectField(_l("How exit rules combine"), choices=COMBINATIONS)
     submit = SubmitField(_l("Save program"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        keep_stored_numbers(self, kwargs.get("obj"))  # the saved cadences stay on offer
 
     def lines(self, name: str) -> list[str]:
         return _lines(getattr(self, name).data)

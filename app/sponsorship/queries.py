@@ -1,20 +1,15 @@
 """Reading the sponsorship program: the list by status and sponsor, one sponsorship for its
-page, the eligibility review's candidates and the sponsorships in exit review, an executive's
-training. Read only, so pages, jobs and reports share them."""
-
-from dataclasses import dataclass
-from datetime import date, datetime
+page, the sponsorships in exit review, an executive's training. Read only, so pages, jobs and
+reports share them. (The eligibility review's candidates are stored: snapshots.py.)"""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.accounts.models import Account
 from app.extensions import db
-from app.sponsorship.criteria import Match, evaluate
 from app.sponsorship.models import (
     OPEN_SPONSORSHIP,
     Criterion,
-    CriterionSide,
     Sponsorship,
     SponsorshipStatus,
     TrainingRecord,
@@ -55,36 +50,19 @@ def load(sponsorship_id: int) -> Sponsorship | None:
     return db.session.scalar(stmt)
 
 
-@dataclass
-class Candidates:
-    """One page of the accounts that meet the entry criteria."""
-
-    matches: list[Match]  # this page's, each with the rules it met
-    total: int  # on every page
-    accounts: dict[int, Account]  # this page's accounts by id
-
-
-def entry_candidates(page_no: int, *, today: date, now: datetime) -> Candidates:
-    """The eligibility review's candidates, page `page_no` (from 1) of PER_PAGE."""
-    matches = evaluate(CriterionSide.ENTRY, today=today, now=now)
-    shown = matches[(page_no - 1) * PER_PAGE : page_no * PER_PAGE]
-    accounts = {}
-    if shown:
-        ids = [m.account_id for m in shown]
-        accounts = {
-            a.id: a for a in db.session.scalars(sa.select(Account).where(Account.id.in_(ids)))
-        }
-    return Candidates(shown, len(matches), accounts)
-
-
-def in_exit_review() -> list[Sponsorship]:
-    """The sponsorships that met the exit criteria and wait for the sponsor's review."""
+def in_exit_review(limit: int = PER_PAGE) -> tuple[list[Sponsorship], int]:
+    """The first `limit` sponsorships (by account name) that met the exit criteria and wait
+    for the sponsor's review, and how many there are in all (counted in the same statement)."""
     stmt = (
-        sa.select(Sponsorship)
+        sa.select(Sponsorship, sa.func.count().over())
+        .join(Sponsorship.account)
         .where(Sponsorship.status == SponsorshipStatus.EXIT_REVIEW)
-        .options(joinedload(Sponsorship.sponsor))
+        .options(contains_eager(Sponsorship.account), joinedload(Sponsorship.sponsor))
+        .order_by(Account.name, Sponsorship.id)
+        .limit(limit)
     )
-    return list(db.session.scalars(stmt))
+    rows = db.session.execute(stmt).all()
+    return [sponsorship for sponsorship, _total in rows], rows[0][1] if rows else 0
 
 
 def active_criteria() -> list[Criterion]:

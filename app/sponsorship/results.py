@@ -1,4 +1,9 @@
-"""Program results: sponsored and not-sponsored accounts side by side, aggregated in SQL."""
+"""Program results: sponsored and not-sponsored accounts side by side, aggregated in SQL.
+
+Over the whole book this takes about half a second on PostgreSQL (50,000 accounts, 500,000
+escalations; with JIT on, as POSTGRES_SETTINGS turns it off, compiling its plan alone took
+2.5 s), so the page reads a stored snapshot of it (snapshots.py), recomputed by the
+scheduler and on an admin's request."""
 
 from datetime import date, datetime, timedelta
 
@@ -48,19 +53,19 @@ def program_results(now: datetime, today: date) -> dict:
         sa.select(Sponsorship.account_id).where(Sponsorship.status.in_(IN_PROGRAM))
     )
     group = sa.case((sponsored, "sponsored"), else_="not_sponsored")
-    # Counted once for the whole book and joined, not once per account.
-    per_account = (
-        sa.select(Escalation.account_id, sa.func.count(Escalation.id).label("n"))
-        .where(Escalation.created_at >= now - YEAR)
-        .group_by(Escalation.account_id)
-        .subquery()
+    # Counted per account from the (account_id, created_at) index alone: joining a count
+    # grouped over the escalations read the whole table (300 MB), twice in parallel plans.
+    escalations_year = (
+        sa.select(sa.func.count())
+        .select_from(Escalation)
+        .where(Escalation.account_id == Account.id, Escalation.created_at >= now - YEAR)
+        .scalar_subquery()
     )
-    escalations_year = sa.func.coalesce(per_account.c.n, 0)
     renewal_due = Account.renewal_date.between(today - YEAR, today)
     health_then = _health_a_year_ago(now)
-    arr_then = _arr_a_year_ago(now)
-    # Relative change, so accounts in different currencies can be averaged together.
-    arr_change = (Account.arr_minor - arr_then) * 1.0 / sa.func.nullif(arr_then, 0)
+    # Relative change, so accounts in different currencies can be averaged together; written
+    # as now / then - 1 so that the ARR a year ago is looked up once per account, not twice.
+    arr_change = Account.arr_minor * 1.0 / sa.func.nullif(_arr_a_year_ago(now), 0) - 1
     rows = db.session.execute(
         sa.select(
             group.label("grp"),
@@ -73,9 +78,7 @@ def program_results(now: datetime, today: date) -> dict:
             sa.func.avg(escalations_year),
             sa.func.count(Account.id).filter(Account.status == LifecycleStatus.CHURNED),
             sa.func.avg(arr_change),
-        )
-        .outerjoin(per_account, per_account.c.account_id == Account.id)
-        .group_by(group)
+        ).group_by(group)
     ).all()
     groups = {}
     for grp, accounts, due, renewed, health_change, escalations, churned, arr in rows:

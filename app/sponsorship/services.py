@@ -502,9 +502,11 @@ def rules_text(criteria) -> list[dict]:
 
 def run_review(now: datetime, today: date, actor=None) -> dict:
     """The eligibility review: sponsored accounts meeting the exit rules go to exit review;
-    admins are told how many candidates meet the entry rules. The caller commits."""
+    the candidates meeting the entry rules are stored for the review page and the admins are
+    told how many. The caller commits."""
     from app.sponsorship.criteria import evaluate
     from app.sponsorship.models import CriterionSide
+    from app.sponsorship.snapshots import store_entry_review
 
     exits = evaluate(CriterionSide.EXIT, today=today, now=now)
     by_account = {m.account_id: m for m in exits}
@@ -521,7 +523,7 @@ def run_review(now: datetime, today: date, actor=None) -> dict:
                 sponsorship, rules_text(by_account[sponsorship.account_id].criteria), now, actor
             )
             moved += 1
-    candidates = evaluate(CriterionSide.ENTRY, today=today, now=now)
+    candidates = store_entry_review(today=today, now=now)
     if candidates or moved:
         notify(
             program_admins(),

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Account, LifecycleStatus
 from app.auth.models import Role
@@ -42,6 +43,7 @@ def _executive_escalations(viewer) -> Block:
             Escalation.created_at.desc(),
         )
         .limit(ROWS)
+        .options(selectinload(Escalation.account))  # the six shown, not joined before the sort
     )
     return Block(
         "executive-escalations",
@@ -142,6 +144,8 @@ def _my_nominations(viewer) -> Block:
     stmt = sa.select(Sponsorship).where(Sponsorship.nominated_by_id == viewer.id)
     undecided = Sponsorship.status == SponsorshipStatus.NOMINATED
     rows = stmt.order_by(undecided.desc(), Sponsorship.nominated_at.desc(), Sponsorship.id.desc())
+    # The accounts of the few rows shown, not joined to every nomination before the sort.
+    rows = rows.options(selectinload(Sponsorship.account))
     return Block(
         "my-nominations",
         _("Nominations I made"),

@@ -1,6 +1,7 @@
 """Sponsorship pages: list, eligibility review, nomination, the sponsorship page and its
 actions, program results, executives' training."""
 
+from functools import cache
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -10,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from app import signals
-from app.accounts.models import Account
+from app.accounts.models import Account, LifecycleStatus
 from app.audit.services import history_for
 from app.auth.models import Role, User
 from app.auth.permissions import (
@@ -27,7 +28,7 @@ from app.formatting import local_today
 from app.forms import ConfirmForm
 from app.inputs import page_number
 from app.models import DomainError, utcnow
-from app.sponsorship import bp, queries, results, services
+from app.sponsorship import bp, queries, services, snapshots
 from app.sponsorship.criteria import describe
 from app.sponsorship.forms import (
     ApproveForm,
@@ -97,27 +98,35 @@ def index():
 @bp.get("/eligibility")
 @login_required
 def eligibility():
-    page_no = max(1, request.args.get("page", 1, type=int))
-    candidates = queries.entry_candidates(page_no, today=local_today(), now=utcnow())
-    exit_review = queries.in_exit_review()
+    page_no = page_number(request.args)
+    review, reviewed_now = snapshots.last_review(today=local_today(), now=utcnow())
+    if reviewed_now:
+        db.session.commit()  # none yet, or the entry rules changed: reviewed now, and kept
+    candidates = snapshots.entry_candidates(review, page_no)
+    exit_review, exit_total = queries.in_exit_review()
+    described = cache(lambda rule: str(describe(rule)))  # the page's rules, said once each
     return render_template(
         "sponsorship/eligibility.html",
-        reasons={m.account_id: _nomination_reason(m) for m in candidates.matches},
+        reasons={m.account_id: _nomination_reason(m, described) for m in candidates.matches},
         matches=candidates.matches,
         total=candidates.total,
         accounts=candidates.accounts,
+        reviewed_at=candidates.reviewed_at,
         page_no=page_no,
+        per_page=snapshots.PER_PAGE,
         exit_review=exit_review,
+        exit_total=exit_total,
         flags=signals.flags(signals.sponsorship_flags.send(exit_review, today=local_today())),
-        describe=describe,
+        describe=described,
         confirm=ConfirmForm(),
         can_nominate=lambda a: can_nominate(current_user, a),
+        churned=lambda a: a.status is LifecycleStatus.CHURNED,
     )
 
 
-def _nomination_reason(match) -> str:
+def _nomination_reason(match, described) -> str:
     """The reason a nomination from the review gives: the entry rules the account met."""
-    rules = "; ".join(str(describe(c)) for c in match.criteria)
+    rules = "; ".join(described(c) for c in match.criteria)
     return _("Meets the entry criteria: %(rules)s", rules=rules)
 
 
@@ -340,7 +349,7 @@ def reassign(sponsorship_id: int):
 def set_cadence(sponsorship_id: int):
     sponsorship = _load(sponsorship_id)
     require(can_plan_sponsorship(current_user, sponsorship))
-    form = CadenceForm()
+    form = CadenceForm(stored=_cadence_shown(sponsorship))  # a saved 5 months stays valid
     if form.validate_on_submit():
         if form.is_stale(sponsorship):
             context = _context(sponsorship, cadence_form=form)
@@ -417,9 +426,28 @@ def objective_status(sponsorship_id: int, objective_id: int):
 @bp.get("/results")
 @login_required
 def program_results():
+    snapshot, computed_now = snapshots.results_snapshot(utcnow(), local_today())
+    if computed_now:
+        db.session.commit()  # none stored yet: computed now, and kept
+    report, computed_at = snapshots.figures_of(snapshot)
     return render_template(
-        "sponsorship/results.html", report=results.program_results(utcnow(), local_today())
+        "sponsorship/results.html",
+        report=report,
+        computed_at=computed_at,
+        recompute_form=ConfirmForm() if current_user.is_admin else None,
     )
+
+
+@bp.post("/results/recompute")
+@login_required
+def recompute_results():
+    require(current_user.is_admin)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    snapshots.recompute_results(current_user, utcnow(), local_today())
+    db.session.commit()
+    flash(_("The program results are recomputed."), "success")
+    return redirect(url_for("sponsorship.program_results"))
 
 
 @bp.get("/executives/<int:user_id>")

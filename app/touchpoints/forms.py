@@ -21,6 +21,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from app.formatting import label
 from app.forms import MultiCheckboxField, RowList, choices
 from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_pgettext
 from app.models import utcnow
 from app.touchpoints.labels import TOUCHPOINT_KIND_LABELS
 from app.validators import DateWithin
@@ -66,7 +67,7 @@ class TouchpointForm(VersionedForm):
         ],
     )
     title = StringField(
-        _l("Title"),
+        lazy_pgettext("touchpoint", "Title"),
         validators=[Optional(), Length(max=200)],
         description=_l("Optional: without one, the kind is shown."),
     )

@@ -3,6 +3,7 @@
 from app.accounts.models import Departure
 from app.formatting import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS, LABELS, register_field_enums
 from app.i18n import lazy_gettext as _l
+from app.i18n import lazy_pgettext
 from app.touchpoints.models import BriefKind, ReviewDecision, TouchpointKind, TouchpointStatus
 
 TOUCHPOINT_KIND_LABELS = {
@@ -16,7 +17,7 @@ TOUCHPOINT_STATUS_LABELS = {
     TouchpointStatus.PLANNED: _l("Planned"),
     TouchpointStatus.COMPLETED: _l("Completed"),
     TouchpointStatus.CANCELLED: _l("Cancelled"),
-    TouchpointStatus.MISSED: _l("Missed"),
+    TouchpointStatus.MISSED: lazy_pgettext("touchpoint", "Missed"),
 }
 REVIEW_DECISION_LABELS = {
     ReviewDecision.CONTINUE: _l("Continue the sponsorship"),

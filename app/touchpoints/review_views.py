@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length
 
+from app.accounts.charts import health_trend
 from app.accounts.models import Account
 from app.auth.models import User
 from app.auth.permissions import can_steward_sponsorship, require
@@ -157,7 +158,12 @@ def account_brief(account_id: int):
     account_review = review.account_review(account, local_today(now), now)
     sponsorship = account_review.sponsorship
     executive = sponsorship.sponsor if sponsorship and sponsorship.sponsor else current_user
-    context = dict(r=account_review, timeline=review.recent_timeline(account.id), form=None)
+    context = dict(
+        r=account_review,
+        timeline=review.recent_timeline(account.id),
+        trend=health_trend(account.id, now),
+        form=None,
+    )
     rendered = briefs.render(
         BriefKind.ACCOUNT,
         "review/account.html",

@@ -1,5 +1,5 @@
 """The escalation list as a CSM starts the day with it: each row's nearest clock as time left
-or overdue, and the ARR at risk of the executive escalation."""
+or overdue, the ARR at risk of the executive escalation, and the count on each saved view."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -67,10 +67,14 @@ def _sign_in_japanese(app, page, user_id):
     expect(page.get_by_role("button", name="ログアウト")).to_be_visible()
 
 
-def test_the_list_shows_each_clock(app, page, new_page, sign_in, book):
+def test_the_list_shows_each_clock_and_the_view_counts(app, page, new_page, sign_in, book):
     sign_in(page, book["csm"])
     page.goto("/escalations/")
     views = page.get_by_role("navigation", name="Saved views")
+    expect(views.get_by_role("link", name="All open")).to_have_text("All open 3")
+    expect(views.get_by_role("link", name="Mine")).to_have_text("Mine 1")
+    expect(views.get_by_role("link", name="Breached")).to_have_text("Breached 1")
+    expect(views.get_by_role("link", name="SLA at risk")).to_have_text("SLA at risk 1")
 
     breached = _row(page, "Invoices rejected")
     expect(breached).to_contain_text("40 min overdue")
@@ -82,7 +86,7 @@ def test_the_list_shows_each_clock(app, page, new_page, sign_in, book):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "list-clocks-en.png"), full_page=True)
 
-    # The Breached view lists the one escalation.
+    # The Breached view keeps its count and lists the one escalation.
     views.get_by_role("link", name="Breached").click()
     expect(views.get_by_role("link", name="Breached")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("row")).to_have_count(2)  # the header and the breached one
@@ -90,7 +94,7 @@ def test_the_list_shows_each_clock(app, page, new_page, sign_in, book):
     japanese = new_page()
     _sign_in_japanese(app, japanese, book["csm_ja"])
     japanese.goto("/escalations/")
-    expect(_row(japanese, "Invoices rejected")).to_contain_text("40 分超過")
-    expect(_row(japanese, "Slow exports")).to_contain_text("残り2 時間 15 分")
+    expect(_row(japanese, "Invoices rejected")).to_contain_text("40分超過")
+    expect(_row(japanese, "Slow exports")).to_contain_text("残り2時間15分")
     expect(_row(japanese, "Login loop")).to_contain_text("一時停止中")
     japanese.screenshot(path=str(ARTIFACTS / "list-clocks-ja.png"), full_page=True)
