@@ -166,18 +166,6 @@ def local_today(now=None):
     return to_user_timezone(now or utcnow()).date()
 
 
-def sparkline_points(scores: list[int], width: int = 120, height: int = 28) -> str:
-    """SVG polyline points for a series of 0-100 scores, oldest first."""
-    if not scores:
-        return ""
-    if len(scores) == 1:
-        scores = scores * 2
-    step = width / (len(scores) - 1)
-    return " ".join(
-        f"{i * step:.1f},{height - (score / 100) * height:.1f}" for i, score in enumerate(scores)
-    )
-
-
 def duration(delta) -> str:
     """A clock's time left, e.g. "2 h 05 min" (whole minutes, days as hours)."""
     from flask_babel import gettext
@@ -237,7 +225,6 @@ def register(app: Flask) -> None:
         datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",
     )
     app.jinja_env.globals.update(
-        sparkline_points=sparkline_points,
         duration=duration,
         audit_action=audit_action,
         signed=signed,

@@ -428,17 +428,6 @@ def account_page(account_id: int):
     return db.session.scalar(stmt)
 
 
-def health_series(account_id: int, limit: int = 24) -> list[HealthScoreEntry]:
-    """The latest health entries, oldest first."""
-    stmt = (
-        sa.select(HealthScoreEntry)
-        .where(HealthScoreEntry.account_id == account_id)
-        .order_by(HealthScoreEntry.recorded_at.desc(), HealthScoreEntry.id.desc())
-        .limit(limit)
-    )
-    return list(reversed(db.session.scalars(stmt).all()))
-
-
 def timeline(account_id: int, page: int, per_page: int = 20):
     stmt = (
         sa.select(TimelineEvent)
