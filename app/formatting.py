@@ -1,17 +1,20 @@
 """Jinja filters and globals: money, dates, enum labels, the health trend line."""
 
 import enum
+from datetime import UTC
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
+from babel.dates import parse_pattern
 from babel.numbers import get_currency_precision
 from flask import Flask, current_app, g, has_request_context
 from flask_babel import (
     format_date,
     format_datetime,
     get_locale,
+    get_timezone,
     get_translations,
     pgettext,
     to_user_timezone,
@@ -126,13 +129,15 @@ def money(minor: int | None, currency: str) -> str:
 
 
 def request_translations():
-    """The request's translations, looked up once per request rather than per string."""
+    """The request's translations, looked up once per request and locale rather than per
+    string (a message rendered with force_locale, for another reader, gets its own)."""
     if not has_request_context():
         return get_translations()
+    locale = get_locale()
     cached = g.get("_translations")
-    if cached is None:
-        cached = g._translations = get_translations()
-    return cached
+    if cached is None or cached[0] is not locale:
+        cached = g._translations = (locale, get_translations())
+    return cached[1]
 
 
 def install_cached_gettext(app: Flask) -> None:
@@ -147,10 +152,21 @@ def install_cached_gettext(app: Flask) -> None:
     )
 
 
+# (locale, enum value) -> its label: the labels are fixed texts, so each is translated once
+# per language and process rather than once per row (a list page shows hundreds).
+_LABEL_TEXTS: dict[tuple, str] = {}
+
+
 def label(value) -> str:
     if value is None:
         return ""
-    return str(LABELS.get(value, getattr(value, "value", value)))
+    key = (get_locale(), value)
+    text = _LABEL_TEXTS.get(key)
+    if text is None:
+        text = str(LABELS.get(value, getattr(value, "value", value)))
+        if len(_LABEL_TEXTS) < 10_000:  # enum members only: a bound for the unexpected
+            _LABEL_TEXTS[key] = text
+    return text
 
 
 def lazy_label(value):
@@ -158,6 +174,34 @@ def lazy_label(value):
     if value is None:
         return ""
     return LABELS.get(value, getattr(value, "value", value))
+
+
+NAMED_FORMATS = ("short", "medium", "long", "full")
+
+
+@lru_cache(maxsize=32)
+def _datetime_patterns(locale: Locale, fmt: str):
+    """Babel's pieces of a named date-time format: the frame, the date and the time pattern."""
+    frame = locale.datetime_formats[fmt].replace("'", "")
+    return frame, parse_pattern(locale.date_formats[fmt]), parse_pattern(locale.time_formats[fmt])
+
+
+def local_datetime(value, fmt: str = "medium") -> str:
+    """A date-time in the reader's zone and language, as Flask-Babel's format_datetime writes
+    it; the named formats' patterns are parsed once per locale (a list row shows two)."""
+    if not value:
+        return ""
+    locale = get_locale()
+    if fmt not in NAMED_FORMATS or locale is None:
+        return format_datetime(value, fmt)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    zone = get_timezone()
+    local = zone.normalize(value.astimezone(zone))
+    frame, date_pattern, time_pattern = _datetime_patterns(locale, fmt)
+    return frame.replace("{0}", time_pattern.apply(local, locale)).replace(
+        "{1}", date_pattern.apply(local.date(), locale)
+    )
 
 
 def local_today(now=None):
@@ -222,7 +266,7 @@ def register(app: Flask) -> None:
         audit_value=audit_value,
         entity_label=entity_label,
         date=lambda d, fmt="medium": format_date(d, fmt) if d else "",
-        datetime=lambda d, fmt="medium": format_datetime(d, fmt) if d else "",
+        datetime=local_datetime,
     )
     app.jinja_env.globals.update(
         duration=duration,

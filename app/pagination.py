@@ -20,7 +20,14 @@ def count_text(count: int, cap: int) -> str:
 
 
 def paginate_by_ids(
-    stmt, entity, page: int, *options, per_page: int = 25, count_cap=None, total=None
+    stmt,
+    entity,
+    page: int,
+    *options,
+    per_page: int = 25,
+    count_cap=None,
+    count_stmt=None,
+    total=None,
 ):
     """A page of `stmt` (a filtered, ordered select of `entity`): the page's ids first, an
     index walk without joins however deep the page, then those rows with their `options`
@@ -28,7 +35,8 @@ def paginate_by_ids(
 
     With `count_cap`, the total is counted only up to the cap (`page.capped` says it was
     reached, `page.total_text` reads "1,000+") and the pages end there: counting half a
-    million rows exactly costs more than the page, and nobody pages that far. With `total`,
+    million rows exactly costs more than the page, and nobody pages that far; `count_stmt`
+    counts them another way (up to the cap + 1) when the caller has a cheaper one. With `total`,
     the caller already counted the rows (a grouped query the page shows anyway)."""
     ids_page = db.paginate(
         stmt.with_only_columns(entity.id),
@@ -42,7 +50,10 @@ def paginate_by_ids(
     ids_page.capped = False
     ids_page.total_text = None  # with count_cap: "1,000+" or the exact total
     if count_cap is not None:
-        counted = capped_count(stmt, count_cap)
+        if count_stmt is not None:
+            counted = db.session.scalar(count_stmt) or 0
+        else:
+            counted = capped_count(stmt, count_cap)
         ids_page.total, ids_page.capped = min(counted, count_cap), counted > count_cap
         ids_page.total_text = count_text(counted, count_cap)
         ids_page.count_cap = count_cap

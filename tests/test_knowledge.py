@@ -296,3 +296,49 @@ def test_the_escalation_page_shows_notes_that_may_help(
     )
     unlike = client.get(other.headers["Location"]).get_data(as_text=True)
     assert "Knowledge notes that may help" not in unlike
+
+
+def test_the_notes_that_may_help_follow_every_change_of_the_notes(
+    app, client, login_as, make_account, make_user
+):
+    """The escalation page keeps what its search found (issue 15), but a note written, edited
+    or deleted since shows at once: no page shows notes older than the knowledge base."""
+    author = make_user("csm")
+    me = login_as("manager")
+    account_id = make_account(csm_owner_id=me)
+    token = csrf_token(client, f"/escalations/new?account_id={account_id}")
+    form = escalation_form(
+        account_id, token, title="請求書の金額がおかしい", description="請求書が二重", tags="請求"
+    )
+    url = client.post("/escalations/new", data=form).headers["Location"]
+
+    def shown() -> list[str]:
+        page = client.get(url).get_data(as_text=True)
+        return re.findall(r'href="/knowledge/\d+">([^<]+)</a>', page)
+
+    assert shown() == []
+    first = write_note(app, author)
+    assert shown() == ["請求書が二重に発行された"]
+    assert shown() == ["請求書が二重に発行された"]  # the kept result, the same
+    with app.test_request_context():
+        note = db.session.get(KnowledgeNote, first)
+        unlike = {"title": "VPN接続が不安定", "symptoms": "切断される", "resolution": "再接続"}
+        services.update_note(db.session.get(User, author), note, unlike, [])
+        db.session.commit()
+    assert shown() == []  # no longer like the escalation
+    second = write_note(app, author, title="請求書の再発行")
+    assert shown() == ["請求書の再発行"]
+    with app.test_request_context():
+        services.delete_note(db.session.get(User, author), db.session.get(KnowledgeNote, second))
+        db.session.commit()
+    assert shown() == []
+    # Four notes like it, three shown; one of those deleted, the fourth takes its place.
+    titles = {write_note(app, author, title=f"請求書の件 {n}"): f"請求書の件 {n}" for n in range(4)}
+    first_three = shown()
+    assert len(first_three) == 3
+    # Not the newest note, whose deletion would move the notes' mark anyway.
+    gone = min(i for i, title in titles.items() if title in first_three)
+    with app.test_request_context():
+        services.delete_note(db.session.get(User, author), db.session.get(KnowledgeNote, gone))
+        db.session.commit()
+    assert sorted(shown()) == sorted(t for i, t in titles.items() if i != gone)

@@ -51,6 +51,10 @@ class Account(TimestampMixin, db.Model):
         sa.Index("ix_accounts_renewal_date", "renewal_date"),
         sa.Index("ix_accounts_health_score", "health_score"),
         sa.Index("ix_accounts_tier_status_health", "tier", "status", "health_score"),
+        # An owner's accounts by status and renewal (0021): Today's "at risk or renewing"
+        # block reads its six rows in order.
+        sa.Index("ix_accounts_csm_status_renewal", "csm_owner_id", "status", "renewal_date", "id"),
+        sa.Index("ix_accounts_ae_status_renewal", "ae_owner_id", "status", "renewal_date", "id"),
         # Trigram indexes for substring search exist on PostgreSQL only (migration 0003).
         sa.Index(
             "ix_accounts_name_trgm",

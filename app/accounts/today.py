@@ -1,6 +1,6 @@
 """The account block of the Today page (signals.today_page_sections): the accounts a CSM or
-AE owns that are at risk or renew within 90 days, the soonest renewal first. A count and
-one query for the rows."""
+AE owns that are at risk or renew within 90 days, at risk first, each by the soonest renewal.
+A count, the first rows of each kind in index order, and the rows."""
 
 from datetime import date, datetime, timedelta
 
@@ -17,19 +17,48 @@ TEMPLATE = "today/accounts.html"
 RENEWAL_DAYS = 90
 
 
+def _first_owned(viewer, *conditions) -> list[int]:
+    """The ids of the first ROWS accounts the viewer owns (CSM or AE) that meet `conditions`,
+    by renewal date: the first ROWS of each owner column, read in the order of its index
+    (owner, status, renewal date), then merged; never every matching account sorted."""
+    order = (Account.renewal_date.asc().nulls_last(), Account.id)
+    parts = []
+    for owner in (Account.csm_owner_id, Account.ae_owner_id):
+        part = (
+            sa.select(Account.id, Account.renewal_date)
+            .where(owner == viewer.id, *conditions)
+            .order_by(*order)
+            .limit(ROWS)
+            .subquery()
+        )
+        parts.append(sa.select(part.c.id, part.c.renewal_date))
+    merged = sa.union(*parts).subquery()  # UNION: an account both CSM and AE of counts once
+    return list(
+        db.session.scalars(
+            sa.select(merged.c.id)
+            .order_by(merged.c.renewal_date.asc().nulls_last(), merged.c.id)
+            .limit(ROWS)
+        )
+    )
+
+
 def _my_accounts_to_watch(viewer, today: date) -> Block:
     renewing = Account.renewal_date.between(today, today + timedelta(days=RENEWAL_DAYS))
+    at_risk = Account.status == LifecycleStatus.AT_RISK
     stmt = sa.select(Account).where(
         sa.or_(Account.csm_owner_id == viewer.id, Account.ae_owner_id == viewer.id),
-        sa.or_(Account.status == LifecycleStatus.AT_RISK, renewing),
+        sa.or_(at_risk, renewing),
     )
-    at_risk_first = (Account.status == LifecycleStatus.AT_RISK).desc()
-    rows = stmt.order_by(at_risk_first, Account.renewal_date.asc().nulls_last(), Account.id)
+    # At risk first, then renewing: each by the soonest renewal.
+    ids = _first_owned(viewer, at_risk)
+    if len(ids) < ROWS:
+        ids += _first_owned(viewer, ~at_risk, renewing)[: ROWS - len(ids)]
+    by_id = {a.id: a for a in db.session.scalars(sa.select(Account).where(Account.id.in_(ids)))}
     return Block(
         "my-accounts",
         _("My accounts at risk or renewing within 90 days"),
         capped_count(stmt),
-        list(db.session.scalars(rows.limit(ROWS))),
+        [by_id[i] for i in ids],
         [
             Link(
                 _("See my accounts at risk"),

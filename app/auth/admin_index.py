@@ -2,7 +2,8 @@
 (everyone signed in reads them; only admins change them). A few pages only admins read
 (ADMIN_ONLY_PAGES) are listed for admins only."""
 
-from flask import render_template, url_for
+from flask import render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from app.auth import bp
@@ -53,14 +54,24 @@ ADMIN_ONLY_PAGES = (
 )
 
 
+# (language, admin or not, the app's root path) -> the pages: fixed texts and addresses, so
+# the top bar's menu, on every page, is built once per language rather than once per request.
+_PAGES_CACHE: dict[tuple, list[tuple[str, str, str]]] = {}
+
+
 def settings_pages() -> list[tuple[str, str, str]]:
     """(url, title, description) of every settings page the signed-in user may read."""
-    pages = []
-    listed = SETTINGS_PAGES + (ADMIN_ONLY_PAGES if getattr(current_user, "is_admin", False) else ())
-    for target, title, text in listed:
-        endpoint, _, anchor = target.partition("#")
-        pages.append((url_for(endpoint, _anchor=anchor or None), str(title), str(text)))
-    return pages
+    admin = bool(getattr(current_user, "is_admin", False))
+    key = (get_locale(), admin, request.script_root)
+    pages = _PAGES_CACHE.get(key)
+    if pages is None:
+        pages = []
+        for target, title, text in SETTINGS_PAGES + (ADMIN_ONLY_PAGES if admin else ()):
+            endpoint, _, anchor = target.partition("#")
+            pages.append((url_for(endpoint, _anchor=anchor or None), str(title), str(text)))
+        if len(_PAGES_CACHE) < 100:
+            _PAGES_CACHE[key] = pages
+    return list(pages)
 
 
 @bp.get("/admin")

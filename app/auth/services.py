@@ -52,23 +52,30 @@ class EmailTaken(DomainError):
     pass
 
 
+@cache
+def _session_user() -> sa.Select:
+    """The statement of load_user, with its values as parameters: every request runs it, so
+    it is built once per process rather than once per request."""
+    return (
+        sa.select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(
+            User.id == sa.bindparam("user_id"),
+            User.active.is_(True),
+            UserSession.key == sa.bindparam("key"),
+            UserSession.expires_at > sa.bindparam("now"),
+        )
+        .options(joinedload(User.role_rows))
+    )
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login loader: the id names a live server-side session of an active user."""
     ident, _, key = user_id.partition(":")
     if not ident.isdigit() or not key or len(ident) > 18:
         return None
-    stmt = (
-        sa.select(User)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(
-            User.id == int(ident),
-            User.active.is_(True),
-            UserSession.key == key,
-            UserSession.expires_at > utcnow(),
-        )
-        .options(joinedload(User.role_rows))
-    )
-    user = db.session.scalars(stmt).unique().one_or_none()
+    params = {"user_id": int(ident), "key": key, "now": utcnow()}
+    user = db.session.scalars(_session_user(), params).unique().one_or_none()
     if user is not None:
         user.session_key = key
     return user

@@ -26,7 +26,7 @@ from app.escalations.models import (
     Status,
 )
 from app.extensions import db
-from app.main.today import ROWS, SOON, URGENT, WATCH, Block, Link, capped_count, section
+from app.main.today import CAP, ROWS, SOON, URGENT, WATCH, Block, Link, capped_count, section
 
 TEMPLATE = "today/escalations.html"
 OWNERS = (Role.CSM, Role.AE)
@@ -141,8 +141,6 @@ def _my_aftercare(viewer, now: datetime, today: date) -> Block:
 
 def _team_clocks(viewer, now: datetime) -> Block:
     """Breached and at-risk escalations across the team, the most overdue first."""
-    breached = queries.filtered_escalations(queries.EscalationFilters(view="breached"), viewer, now)
-    at_risk = queries.filtered_escalations(queries.EscalationFilters(view="at_risk"), viewer, now)
     either = sa.select(Escalation).where(
         Escalation.status.in_(OPEN_STATUSES),
         sa.exists().where(
@@ -151,7 +149,12 @@ def _team_clocks(viewer, now: datetime) -> Block:
             sa.or_(SlaClock.breached_at.is_not(None), SlaClock.warn_at <= now),
         ),
     )
-    breached_count, at_risk_count = capped_count(breached), capped_count(at_risk)
+    breached_count, at_risk_count = (
+        db.session.scalar(
+            queries.clock_view_count(queries.EscalationFilters(view=view), viewer, now, CAP)
+        )
+        for view in ("breached", "at_risk")
+    )
     return Block(
         "team-clocks",
         _("Breached and at-risk escalations"),

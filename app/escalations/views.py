@@ -99,13 +99,21 @@ bp.add_app_template_filter(language_name, "language_name")
 @login_required
 def index():
     filters, now = queries.EscalationFilters.from_args(request.args), utcnow()
-    stmt = queries.filtered_escalations(filters, current_user, now)
+    view_counts = queries.view_counts(filters, current_user, now)
+    clock_view = filters.view in queries.CLOCK_VIEWS
+    many_clocks = clock_view and view_counts[filters.view] > queries.TAB_COUNT_CAP
+    stmt = queries.filtered_escalations(filters, current_user, now, many_clocks=many_clocks)
     page = paginate_by_ids(
         stmt,
         Escalation,
         request.args.get("page", 1, type=int),
         *queries.LIST_OPTIONS,
         count_cap=queries.LIST_COUNT_CAP,
+        count_stmt=(
+            queries.clock_view_count(filters, current_user, now, queries.LIST_COUNT_CAP)
+            if clock_view
+            else None
+        ),
     )
     account = db.session.get(Account, filters.account_id) if filters.account_id else None
     # Only those who may raise one are offered the button (not an executive, say).
@@ -117,7 +125,7 @@ def index():
         page=page,
         filters=filters,
         views=SAVED_VIEWS,
-        view_counts=queries.view_counts(filters, current_user, now),
+        view_counts=view_counts,
         count_cap=queries.TAB_COUNT_CAP,
         row_clocks=queries.row_clocks(page.items, now),
         clock_state=CLOCK_STATES,

@@ -83,11 +83,17 @@ def index():
     status = request.args.get("status", "open")
     sponsor = request.args.get("sponsor", type=int)
     stmt = queries.sponsorship_list(status, sponsor)
+    page = db.paginate(
+        stmt,
+        page=page_number(request.args),
+        per_page=queries.PER_PAGE,
+        error_out=False,
+        count=False,
+    )
+    page.total = queries.list_total(stmt)
     return render_template(
         "sponsorship/list.html",
-        page=db.paginate(
-            stmt, page=page_number(request.args), per_page=queries.PER_PAGE, error_out=False
-        ),
+        page=page,
         status=status,
         statuses=SPONSORSHIP_STATUS_LABELS,
         sponsor=db.session.get(User, sponsor) if sponsor else None,
