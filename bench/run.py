@@ -126,6 +126,7 @@ MAX_UNLOADED_SECONDS = 2.0
 GET_TIMEOUT = 60
 MAX_SWEEP_SECONDS = 2.0  # on PostgreSQL
 SWEEP_REPEAT = 3  # each situation is timed this often; the table shows the median
+SWEEP_BURST = 1000  # issue 15: this many warnings and breaches due at once, under 2 s
 SWEEP_TIMEOUT = 600
 MAX_REVIEW_SECONDS = 2.0  # the eligibility review over the whole book, on PostgreSQL
 REVIEW_REPEAT = 3
@@ -826,6 +827,28 @@ def frontier():
     return min(pending)
 
 
+def burst_moment(items):
+    # The moment by which `items` SLA warnings, breaches and promise warnings have come due
+    # (issue 15: "a burst of 1,000 items due at once").
+    running = (SlaClock.stopped_at.is_(None), SlaClock.breached_at.is_(None))
+    times = sa.union_all(
+        sa.select(SlaClock.due_at.label("at")).where(*running, SlaClock.due_at.is_not(None)),
+        sa.select(SlaClock.warn_at.label("at")).where(
+            *running, SlaClock.warned_at.is_(None), SlaClock.warn_at.is_not(None)
+        ),
+        sa.select(Escalation.promise_warn_at.label("at")).where(
+            Escalation.promise_warned_at.is_(None),
+            Escalation.resolved_at.is_(None),
+            Escalation.promise_warn_at.is_not(None),
+        ),
+    ).subquery()
+    moment = db.session.scalar(
+        sa.select(times.c.at).order_by(times.c.at).offset(items - 1).limit(1)
+    )
+    db.session.rollback()
+    return moment
+
+
 with app.app_context():
     session = db.session()
     session.commit = session.flush
@@ -841,6 +864,9 @@ with app.app_context():
     out["frontier"] = start.isoformat()
     sa.event.listen(db.engine, "before_cursor_execute", count_statement)
     moments = {"minute": start + timedelta(minutes=1), "scan": start - timedelta(seconds=1)}
+    burst = burst_moment(int(sys.argv[2]))
+    if burst is not None:
+        moments["burst"] = burst
     for name, now in moments.items():
         runs = []
         for _ in range(repeat):
@@ -875,7 +901,7 @@ def time_sweep(kind: str, env: dict) -> dict:
     env = {**env, "SQL_QUERY_HEADER": "0"}
     try:
         done = subprocess.run(
-            [str(BIN / "python"), "-c", SWEEP_SCRIPT, str(SWEEP_REPEAT)],
+            [str(BIN / "python"), "-c", SWEEP_SCRIPT, str(SWEEP_REPEAT), str(SWEEP_BURST)],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -893,7 +919,9 @@ def time_sweep(kind: str, env: dict) -> dict:
     facts = json.loads(line.removeprefix("SWEEP_JSON "))
     if not facts["restored"]:
         raise BenchError(f"[{kind}] the SLA sweep's changes were not rolled back")
-    for name in ("minute", "scan"):
+    for name in ("minute", "scan", "burst"):
+        if name not in facts:  # a small book holds no burst of SWEEP_BURST items
+            continue
         runs = facts[name]["runs"]
         seconds = sorted(run["seconds"] for run in runs)
         facts[name]["median_seconds"] = seconds[len(seconds) // 2]
@@ -941,6 +969,28 @@ def by_status():
     ).all()
     db.session.rollback()
     return {status.value: n for status, n in rows}
+
+
+def burst_moment(items):
+    # The moment by which `items` SLA warnings, breaches and promise warnings have come due
+    # (issue 15: "a burst of 1,000 items due at once").
+    running = (SlaClock.stopped_at.is_(None), SlaClock.breached_at.is_(None))
+    times = sa.union_all(
+        sa.select(SlaClock.due_at.label("at")).where(*running, SlaClock.due_at.is_not(None)),
+        sa.select(SlaClock.warn_at.label("at")).where(
+            *running, SlaClock.warned_at.is_(None), SlaClock.warn_at.is_not(None)
+        ),
+        sa.select(Escalation.promise_warn_at.label("at")).where(
+            Escalation.promise_warned_at.is_(None),
+            Escalation.resolved_at.is_(None),
+            Escalation.promise_warn_at.is_not(None),
+        ),
+    ).subquery()
+    moment = db.session.scalar(
+        sa.select(times.c.at).order_by(times.c.at).offset(items - 1).limit(1)
+    )
+    db.session.rollback()
+    return moment
 
 
 with app.app_context():
@@ -1275,7 +1325,10 @@ def print_report(kind: str, report: dict) -> None:
     for name, text in (
         ("minute", "typical minute (frontier + 60 s)"),
         ("scan", "scan only (nothing due)"),
+        ("burst", f"a burst of {SWEEP_BURST:,} items due"),
     ):
+        if name not in sweep:
+            continue
         facts = sweep[name]
         run = facts["runs"][0]
         target = facts["target"] or f"(the {MAX_SWEEP_SECONDS:.0f} s target is for PostgreSQL)"
@@ -1333,7 +1386,11 @@ def print_report(kind: str, report: dict) -> None:
     for line in threats_report(report["threats"]):
         log(line)
     targets = [row["target"] for row in report["pages"] if row["target"]]
-    targets += [sweep[name]["target"] for name in ("minute", "scan") if sweep[name]["target"]]
+    targets += [
+        sweep[name]["target"]
+        for name in ("minute", "scan", "burst")
+        if name in sweep and sweep[name]["target"]
+    ]
     targets += [review[name]["target"] for name in ("both", "review") if review[name]["target"]]
     targets += [facts["target"] for facts in report["briefs"].values()]
     targets += [facts["target"] for facts in report["exports"].values() if facts.get("target")]

@@ -178,6 +178,43 @@ def test_the_list_total_is_capped_and_its_pages_end_there(
     assert counts["All"] == "5"  # the tabs have their own cap
 
 
+@pytest.mark.parametrize("view", ["at_risk", "breached"])
+def test_clock_views_list_the_same_rows_however_many_they_hold(
+    app, client, people, account, book, make_escalation, frozen, monkeypatch, view
+):
+    """A clock view starts from its clocks while it holds 99 escalations or fewer, and tests
+    each escalation in the list's order once it holds more (issue 15): both ways list the
+    same escalations, in the same order, with the same total, and leave out the others."""
+    minutes = timedelta(minutes=1)
+    for n in range(3):
+        eid = make_escalation(account, title=f"Also {view} {n}", status=Status.INVESTIGATING)
+        if view == "at_risk":
+            _clock(app, eid, due_at=NOW + (60 + n) * minutes, warn_at=NOW - minutes)
+        else:
+            _clock(app, eid, due_at=NOW - (10 + n) * minutes, breached_at=NOW - minutes)
+        _clock(app, eid, ClockKind.CUSTOMER_UPDATE, due_at=NOW + timedelta(days=2))
+    # Resolved with a clock still marked: not in either view (only open escalations are).
+    done = make_escalation(account, title=f"Resolved {view}", status=Status.RESOLVED)
+    _clock(app, done, due_at=NOW - minutes, warn_at=NOW - minutes, breached_at=NOW - minutes)
+    login(client, app, people["csm"])
+
+    def listed(sort: str) -> tuple[list[str], str]:
+        html = client.get(f"/escalations/?view={view}&sort={sort}").get_data(as_text=True)
+        total = re.search(r'<h1>Escalations <span class="count">([^<]+)</span>', html).group(1)
+        return list(_rows(html)), total
+
+    expected_titles = {"at_risk": "At risk one", "breached": "Breached one"}[view]
+    few = {sort: listed(sort) for sort in ("newest", "oldest", "severity")}
+    assert sorted(few["newest"][0]) == sorted(
+        [expected_titles] + [f"Also {view} {n}" for n in range(3)]
+    )
+    assert few["newest"][1] == "4"
+    assert few["oldest"][0] == list(reversed(few["newest"][0]))
+    monkeypatch.setattr(queries, "TAB_COUNT_CAP", 2)  # four escalations: "many" now
+    many = {sort: listed(sort) for sort in ("newest", "oldest", "severity")}
+    assert many == few
+
+
 def test_list_query_count_stays_the_same_with_more_rows(
     app, client, people, account, book, make_escalation, frozen
 ):
