@@ -16,6 +16,7 @@ from app.accounts.models import Account
 from app.escalations.models import Escalation, Handoff, SlaClock
 from app.escalations.services import _audit, _timeline, send, stakeholders
 from app.extensions import db
+from app.notifications import services as notifications
 
 
 def _escalations(ids) -> dict[int, Escalation]:
@@ -73,6 +74,17 @@ def sweep_sla(now: datetime) -> dict:
         .all()
     )
     escalations = _escalations({r[0] for r in breached} | {r[0] for r in warned} | set(promised))
+    # A burst of breaches notifies thousands: their rows are written in one set, and the
+    # audit rows and timeline events at the commit, not flushed one escalation at a time by
+    # the stakeholder queries between them.
+    with notifications.batched(), db.session.no_autoflush:
+        _record(breached, warned, promised, escalations, now)
+    db.session.commit()
+    return {"breached": len(breached), "warned": len(warned), "promises": len(promised)}
+
+
+def _record(breached, warned, promised, escalations: dict, now: datetime) -> None:
+    """The audit rows, timeline events and notifications of what the sweep stamped."""
     for escalation_id, kind, due_at in breached:
         escalation = escalations[escalation_id]
         _audit(
@@ -91,8 +103,6 @@ def sweep_sla(now: datetime) -> dict:
         escalation = escalations[escalation_id]
         _timeline(escalation, "promise_warning", None, at=now)
         send("promise", escalation, stakeholders(escalation))
-    db.session.commit()
-    return {"breached": len(breached), "warned": len(warned), "promises": len(promised)}
 
 
 def flag_overdue_handoffs(now: datetime) -> int:

@@ -8,6 +8,8 @@ an e-mail that can wait is due at the recipient's next working moment
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from functools import cache
 
@@ -55,43 +57,82 @@ def notify(
     defaults = working_hours.Defaults.from_config(current_app.config)
     now = now or clock.now()
     notified: set[int] = set()
+    texts: dict[str, tuple[str, str]] = {}  # language -> (subject, body): written once each
+    in_app, emails = [], []
     for user in recipients:
         if user is None or not user.active or user.id in notified:
             continue
         notified.add(user.id)
-        with force_locale(user.locale or default_locale):
-            # A line break in a subject would end the e-mail header early.
-            subject_text = " ".join(messages.render(message).split())[:SUBJECT_MAX]
-            text = messages.render(body_data)
-        if link:
-            text = f"{text.rstrip()}\n\n{_absolute(link)}\n"
-        db.session.add(
-            Notification(
-                user_id=user.id,
-                kind=kind,
-                escalation_id=escalation_id,
-                subject=subject_text,
-                message=message,
-                link=link if link and link.startswith("/") else None,
-            )
+        language = user.locale or default_locale
+        if language not in texts:
+            with force_locale(language):
+                # A line break in a subject would end the e-mail header early.
+                subject_text = " ".join(messages.render(message).split())[:SUBJECT_MAX]
+                text = messages.render(body_data)
+            if link:
+                text = f"{text.rstrip()}\n\n{_absolute(link)}\n"
+            texts[language] = (subject_text, text)
+        subject_text, text = texts[language]
+        in_app.append(
+            {
+                "user_id": user.id,
+                "kind": kind,
+                "escalation_id": escalation_id,
+                "subject": subject_text,
+                "message": message,
+                "link": link if link and link.startswith("/") else None,
+            }
         )
         due = email_due_at(user, defaults, now, urgent=urgent)
         if due is None:
             continue
-        db.session.add(
-            OutboxEmail(
-                to_address=user.email,
-                subject=subject_text,
-                body=text,
-                next_attempt_at=due,
-                attachment_path=path,
-                attachment_name=name,
-                attachment_type=mimetype,
-            )
+        emails.append(
+            {
+                "to_address": user.email,
+                "subject": subject_text,
+                "body": text,
+                "next_attempt_at": due,
+                "attachment_path": path,
+                "attachment_name": name,
+                "attachment_type": mimetype,
+            }
         )
-    if notified:
-        db.session.flush()
+    batch = _BATCH.get()
+    if batch is not None:
+        batch[0].extend(in_app)
+        batch[1].extend(emails)
+    else:
+        _write(in_app, emails)
     return len(notified)
+
+
+# Rows that notify() queues inside batched(), written when the batch ends.
+_BATCH: ContextVar[tuple[list, list] | None] = ContextVar("notification_batch", default=None)
+
+
+def _write(in_app: list[dict], emails: list[dict]) -> None:
+    """Notifications and e-mails in sets (one executemany each, no ids read back): an
+    executive escalation notifies every executive, a burst of SLA breaches thousands."""
+    if in_app:
+        db.session.execute(sa.insert(Notification), in_app)
+    if emails:
+        db.session.execute(sa.insert(OutboxEmail), emails)
+
+
+@contextmanager
+def batched():
+    """Inside, notify() keeps its rows and they are all written at the end, in one set each:
+    for jobs that notify about many records at once (the SLA sweep). What is notified inside
+    is not in the database until the block ends; a nested batch joins the outer one."""
+    if _BATCH.get() is not None:
+        yield
+        return
+    token = _BATCH.set(([], []))
+    try:
+        yield
+        _write(*_BATCH.get())
+    finally:
+        _BATCH.reset(token)
 
 
 def email_due_at(
