@@ -971,28 +971,6 @@ def by_status():
     return {status.value: n for status, n in rows}
 
 
-def burst_moment(items):
-    # The moment by which `items` SLA warnings, breaches and promise warnings have come due
-    # (issue 15: "a burst of 1,000 items due at once").
-    running = (SlaClock.stopped_at.is_(None), SlaClock.breached_at.is_(None))
-    times = sa.union_all(
-        sa.select(SlaClock.due_at.label("at")).where(*running, SlaClock.due_at.is_not(None)),
-        sa.select(SlaClock.warn_at.label("at")).where(
-            *running, SlaClock.warned_at.is_(None), SlaClock.warn_at.is_not(None)
-        ),
-        sa.select(Escalation.promise_warn_at.label("at")).where(
-            Escalation.promise_warned_at.is_(None),
-            Escalation.resolved_at.is_(None),
-            Escalation.promise_warn_at.is_not(None),
-        ),
-    ).subquery()
-    moment = db.session.scalar(
-        sa.select(times.c.at).order_by(times.c.at).offset(items - 1).limit(1)
-    )
-    db.session.rollback()
-    return moment
-
-
 with app.app_context():
     session = db.session()
     session.commit = session.flush

@@ -169,11 +169,8 @@ def snippet(note: KnowledgeNote, chars: int = SNIPPET_CHARS) -> str:
 def best_notes(text: str, limit: int = SUGGESTIONS, exclude=()) -> list[KnowledgeNote]:
     """The notes that match some words of `text` best, best first."""
     ids = search.best(text[:SUGGEST_TEXT_CHARS], limit, search.ANY, exclude)
-    if not ids:
-        return []
-    rows = db.session.scalars(sa.select(KnowledgeNote).where(KnowledgeNote.id.in_(ids)))
-    by_id = {row.id: row for row in rows}
-    return [by_id[i] for i in ids if i in by_id]
+    rows = _notes_by_id(ids)
+    return [rows[i] for i in ids if i in rows]
 
 
 # (escalation, its text, the notes' mark, limit) -> the ids found: see notes_for_escalation.

@@ -156,17 +156,16 @@ def _absolute(link: str) -> str:
     return link
 
 
-def _unread(user) -> sa.ColumnElement[bool]:
-    return sa.and_(Notification.user_id == user.id, Notification.read_at.is_(None))
+def _unread(user_id) -> sa.ColumnElement[bool]:
+    """A user's unread notifications: `user_id` a value or a bound parameter."""
+    return sa.and_(Notification.user_id == user_id, Notification.read_at.is_(None))
 
 
 @cache
 def _unread_count() -> sa.Select:
     """The top bar's count on every page: built once per process, the user as a parameter."""
     return (
-        sa.select(sa.func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
+        sa.select(sa.func.count()).select_from(Notification).where(_unread(sa.bindparam("user_id")))
     )
 
 
@@ -188,7 +187,7 @@ def recent(user, page: int = 1):
 def mark_read(user, notification_id: int | None = None) -> int:
     """Mark all of the user's unread notifications read, or only one of theirs; return how
     many changed. Someone else's notification is never touched."""
-    stmt = sa.update(Notification).where(_unread(user)).values(read_at=utcnow())
+    stmt = sa.update(Notification).where(_unread(user.id)).values(read_at=utcnow())
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
     return db.session.execute(stmt).rowcount
