@@ -239,18 +239,18 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def unread_notifications() -> int:
-    """The header's unread count: queried only when a template calls it, once per request."""
+    """The header's unread count: read with the signed-in user (app/auth/services.py), else
+    queried when a template first calls it; once per request either way."""
     if not current_user.is_authenticated:
         return 0
-    if "unread_notifications" not in g:
-        from app.notifications.services import unread_count
+    from app.notifications import services
 
-        try:
-            g.unread_notifications = unread_count(current_user)
-        except sa.exc.SQLAlchemyError:
-            db.session.rollback()  # the error page still renders while the database is down
-            g.unread_notifications = 0
-    return g.unread_notifications
+    try:
+        return services.request_unread_count(current_user)
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()  # the error page still renders while the database is down
+        services.remember_unread_count(0)
+        return 0
 
 
 def register_commands(app: Flask) -> None:

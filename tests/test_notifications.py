@@ -9,9 +9,10 @@ from flask import render_template_string
 from flask_login import login_user
 
 from app.auth.models import User
+from app.auth.services import load_user, start_session
 from app.extensions import db
 from app.notifications.models import Notification, OutboxEmail
-from app.notifications.services import notify, unread_count
+from app.notifications.services import mark_read, notify, unread_count
 from tests.conftest import csrf_token, login
 
 
@@ -203,3 +204,31 @@ def test_the_count_is_queried_only_by_a_template_that_shows_it(app, make_user):
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", record)
         assert unread_count(db.session.get(User, me)) == 2
+
+
+def test_the_count_comes_with_the_user_and_follows_what_the_request_changes(app, make_user):
+    me = make_user()
+    send(app, [me])
+    statements = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.test_request_context():
+        user = db.session.get(User, me)
+        start_session(user, remember=False, ip_address="127.0.0.1")
+        cookie_id = user.get_id()
+        db.session.commit()
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            user = load_user(cookie_id)  # as Flask-Login loads the request's user
+            login_user(user)
+            header = "{{ unread_notifications() }}"
+            assert render_template_string(header) == "1"
+            assert len(statements) == 1  # the user and the header's count in one statement
+            notify([user], kind="sla_warning", subject="Breached", body="Look now.")
+            assert render_template_string(header) == "2"  # written in this request: shown
+            mark_read(user)
+            assert render_template_string(header) == "0"
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)

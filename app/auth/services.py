@@ -16,6 +16,7 @@ from app.auth.models import LoginAttempt, Role, User, UserRole, UserSession
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.models import DomainError, utcnow
+from app.notifications import services as notifications
 from app.notifications.working_hours import Defaults
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def _session_user() -> sa.Select:
     """The statement of load_user, with its values as parameters: every request runs it, so
     it is built once per process rather than once per request."""
     return (
-        sa.select(User)
+        sa.select(User, notifications.unread_count_of(User.id))
         .join(UserSession, UserSession.user_id == User.id)
         .where(
             User.id == sa.bindparam("user_id"),
@@ -75,9 +76,12 @@ def load_user(user_id: str) -> User | None:
     if not ident.isdigit() or not key or len(ident) > 18:
         return None
     params = {"user_id": int(ident), "key": key, "now": utcnow()}
-    user = db.session.scalars(_session_user(), params).unique().one_or_none()
-    if user is not None:
-        user.session_key = key
+    row = db.session.execute(_session_user(), params).unique().one_or_none()
+    if row is None:
+        return None
+    user, unread = row
+    user.session_key = key
+    notifications.remember_unread_count(unread)  # the header's count, read in the same trip
     return user
 
 

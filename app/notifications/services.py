@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_app_context
 from flask_babel import force_locale
 
 from app.extensions import db
@@ -115,6 +115,7 @@ def _write(in_app: list[dict], emails: list[dict]) -> None:
     executive escalation notifies every executive, a burst of SLA breaches thousands."""
     if in_app:
         db.session.execute(sa.insert(Notification), in_app)
+        forget_unread_count()
     if emails:
         db.session.execute(sa.insert(OutboxEmail), emails)
 
@@ -174,6 +175,39 @@ def unread_count(user) -> int:
     return db.session.scalar(_unread_count(), {"user_id": user.id}) or 0
 
 
+def unread_count_of(user_id: sa.ColumnElement) -> sa.ScalarSelect:
+    """The unread count as a column of a statement that reads the user (`user_id` its id
+    column): the request's user and the header's count come in one round trip."""
+    return (
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(_unread(user_id))
+        .scalar_subquery()
+    )
+
+
+# The signed-in user's unread count, for the header of the page being answered: read with the
+# user (unread_count_of) and kept on `g` for this request only; any notification written or
+# marked read in the request drops it, so the page never shows a count older than its data.
+_REQUEST_COUNT = "unread_notifications"
+
+
+def remember_unread_count(count: int) -> None:
+    setattr(g, _REQUEST_COUNT, count)
+
+
+def forget_unread_count() -> None:
+    if has_app_context():
+        g.pop(_REQUEST_COUNT, None)
+
+
+def request_unread_count(user) -> int:
+    """The user's unread count for this request: the one read with the user, else counted."""
+    if _REQUEST_COUNT not in g:
+        remember_unread_count(unread_count(user))
+    return getattr(g, _REQUEST_COUNT)
+
+
 def recent(user, page: int = 1):
     """The user's notifications, newest first, one page of them."""
     stmt = (
@@ -190,4 +224,5 @@ def mark_read(user, notification_id: int | None = None) -> int:
     stmt = sa.update(Notification).where(_unread(user.id)).values(read_at=utcnow())
     if notification_id is not None:
         stmt = stmt.where(Notification.id == notification_id)
+    forget_unread_count()
     return db.session.execute(stmt).rowcount
