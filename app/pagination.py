@@ -5,6 +5,9 @@ from flask_babel import format_number
 
 from app.extensions import db
 
+# Long lists count their rows up to this many, then say "1,000+" and end their pages there.
+LIST_COUNT_CAP = 1000
+
 
 def capped_count(stmt: sa.Select, cap: int) -> int:
     """How many rows `stmt` selects, counting at most cap + 1 (one bounded query)."""

@@ -13,7 +13,7 @@ from flask import render_template_string
 from flask_babel import force_locale
 
 from app.accounts import charts, services
-from app.accounts.models import HealthScoreEntry, LifecycleStatus, Tier
+from app.accounts.models import Account, HealthScoreEntry, LifecycleStatus, Tier
 from app.auth.models import User
 from app.extensions import db
 from app.models import utcnow
@@ -295,6 +295,55 @@ def test_the_list_adds_one_query_however_many_accounts(app, client, login_as, ma
     assert int(few) <= 7
 
 
+def test_the_list_reuses_its_counts_for_a_minute_and_says_when_they_were_counted(
+    app, client, login_as, book, make_account
+):
+    app.config["ACCOUNT_CHART_SECONDS"] = 60  # as deployed (tests count on every page)
+    charts.forget_recent_counts()
+    try:
+        login_as("csm")
+        html = client.get("/accounts/").get_data(as_text=True)
+        assert "Health of 4 accounts" in html
+        assert re.search(r'id="distribution-as-of">Figures as of [^<]+\.</p>', html)
+        # Another process turns the poor account good (SQL, not this process's ORM): the
+        # chart keeps what it counted, dated; the list's rows are read live.
+        with app.app_context():
+            db.session.execute(
+                sa.update(Account).where(Account.id == book["poor"]).values(health_score=95)
+            )
+            db.session.commit()
+        html = client.get("/accounts/").get_data(as_text=True)
+        assert texts(svg(html, "chart-health-bands"))[:2] == ["Poor (0-39)", "1"]
+        assert ">95<" in html.split('id="distribution"')[0]
+        # Another filter is another selection: counted now.
+        strategic = client.get("/accounts/?tier=strategic").get_data(as_text=True)
+        assert texts(svg(strategic, "chart-health-bands"))[:2] == ["Poor (0-39)", "0"]
+        # An account added in this process (as the new-account form does): counted at once.
+        make_account(health_score=20)
+        html = client.get("/accounts/").get_data(as_text=True)
+        assert "Health of 5 accounts" in html
+        assert texts(svg(html, "chart-health-bands"))[:6] == [
+            "Poor (0-39)", "1", "Fair (40-69)", "1", "Good (70-100)", "2"
+        ]  # fmt: skip
+        # Kept a minute at most: past it the same selection is counted again.
+        with app.test_request_context():
+            user = db.session.scalar(sa.select(User).limit(1))
+            filters = services.AccountFilters()
+            stmt = services.filtered_accounts(filters, user, date.today())
+            key = filters.selection_key(user, date.today())
+            db.session.execute(sa.update(Account).values(health_score=90))
+            db.session.commit()
+            kept = charts.recent_book_distribution(stmt, key, utcnow(), 60)
+            assert [b.count for b in kept.health][:3] == [1, 1, 2]
+            later = utcnow() + timedelta(seconds=61)
+            fresh = charts.recent_book_distribution(stmt, key, later, 60)
+            assert [b.count for b in fresh.health][:3] == [0, 0, 5]
+            assert fresh.counted_at == later
+    finally:
+        app.config["ACCOUNT_CHART_SECONDS"] = 0
+        charts.forget_recent_counts()
+
+
 def test_the_list_in_japanese(client, login_as, book):
     login_as("csm", locale="ja")
     response = client.get("/accounts/")
@@ -422,3 +471,21 @@ def test_the_account_brief_pdf_carries_the_health_trend(
     _trend, ticks, *_rest = trend_of(app, account_id, now)
     axis = [line for line in text.splitlines() if ticks[0][1] in line]
     assert axis and all(label in axis[0] for _x, label in ticks), (ticks, axis)  # dated axis
+
+
+def test_above_the_cap_the_list_says_so_and_the_chart_has_the_whole_selection(
+    client, login_as, book, monkeypatch
+):
+    """The list counts its rows up to the cap ("2+") and its pages end there; the chart
+    under it still counts every account the filters select."""
+    from app.accounts import views
+
+    login_as("csm")
+    html = client.get("/accounts/").get_data(as_text=True)
+    assert '<h1>Accounts <span class="count">4</span></h1>' in html
+    assert "Showing the first" not in html
+    monkeypatch.setattr(views, "LIST_COUNT_CAP", 2)
+    html = client.get("/accounts/").get_data(as_text=True)
+    assert '<h1>Accounts <span class="count">2+</span></h1>' in html
+    assert "Showing the first 2 accounts: narrow the list with the filters or the search" in html
+    assert "Health of 4 accounts" in html

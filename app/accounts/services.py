@@ -360,6 +360,20 @@ class AccountFilters:
         f.q = f.q[:100]
         return f
 
+    def selection_key(self, user, today: date) -> tuple:
+        """What decides which accounts the filters select (not their order): the same key,
+        the same rows; "mine" adds the user and a renewal window the day."""
+        return (
+            self.q,
+            self.tier,
+            self.status,
+            self.owner,
+            self.health,
+            self.renewal,
+            user.id if self.owner == "me" else None,
+            today if self.renewal else None,
+        )
+
     def as_args(self, **overrides) -> dict:
         values = {
             k: getattr(self, k)

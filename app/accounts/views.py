@@ -3,6 +3,7 @@
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -33,7 +34,7 @@ from app.extensions import db
 from app.formatting import from_minor_units, local_today
 from app.forms import ConfirmForm
 from app.models import DomainError, utcnow
-from app.pagination import paginate_by_ids
+from app.pagination import LIST_COUNT_CAP, paginate_by_ids
 from app.versioning import conflict_page
 
 
@@ -47,16 +48,23 @@ def _owner_choices(form: AccountForm) -> None:
 @login_required
 def list_accounts():
     filters = services.AccountFilters.from_args(request.args)
-    stmt = services.filtered_accounts(filters, current_user, local_today())
-    # The charts' grouped counts give the list's total too: one pass over the filtered rows.
-    distribution = charts.book_distribution(stmt)
+    today = local_today()
+    stmt = services.filtered_accounts(filters, current_user, today)
+    distribution = charts.recent_book_distribution(
+        stmt,
+        filters.selection_key(current_user, today),
+        utcnow(),
+        current_app.config["ACCOUNT_CHART_SECONDS"],
+    )
+    # The list's own total is live, counted up to the cap ("1,000+"): the chart above gives
+    # the whole selection's size as of its counting.
     page = paginate_by_ids(
         stmt,
         Account,
         request.args.get("page", 1, type=int),
         joinedload(Account.csm_owner),
         joinedload(Account.ae_owner),
-        total=distribution.total,
+        count_cap=LIST_COUNT_CAP,
     )
     return render_template(
         "accounts/list.html",

@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from app import pagination
 from app.accounts.models import Account
 from app.auth.models import Role
 from app.escalations.labels import SAVED_VIEWS
@@ -175,7 +176,7 @@ def filtered_escalations(filters: EscalationFilters, user, now: datetime, many_c
 # Saved-view tabs count at most this many escalations each; above it they show "99+".
 TAB_COUNT_CAP = 99
 # The list's total is counted up to this many ("1,000+"), and its pages end there.
-LIST_COUNT_CAP = 1000
+LIST_COUNT_CAP = pagination.LIST_COUNT_CAP
 
 
 def view_counts(filters: EscalationFilters, user, now: datetime) -> dict[str, int]:
