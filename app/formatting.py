@@ -120,9 +120,16 @@ def money(minor: int | None, currency: str) -> str:
     """ARR and other amounts: integer minor units shown in the reader's locale."""
     if minor is None:
         return ""
-    # format_currency re-parses the locale and its pattern on every call: a list page makes
-    # dozens of calls, so the parsed pattern is kept per locale.
-    locale, pattern = _currency_format(str(get_locale()))
+    return _money_text(minor, currency, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _money_text(minor: int, currency: str, locale_name: str) -> str:
+    """One amount as written in one locale: a pure function, kept for the amounts pages show
+    again and again. format_currency re-parses the locale and its pattern on every call, and
+    the parsed pattern's apply() still works out the currency's plural name (which none of
+    our patterns shows): about 0.1 ms an amount, 120 amounts on an executive's review."""
+    locale, pattern = _currency_format(locale_name)
     return pattern.apply(
         from_minor_units(minor, currency), locale, currency=currency, currency_digits=True
     )

@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import pytz
+from babel.numbers import format_currency
 from flask import g
 from flask_babel import force_locale, format_datetime
 
 from app.escalations.models import Severity, Status
-from app.formatting import NAMED_FORMATS, label, local_datetime
+from app.formatting import NAMED_FORMATS, from_minor_units, label, local_datetime, money
 
 MOMENTS = [
     datetime(2026, 1, 1, 0, 0, tzinfo=ZoneInfo("UTC")),
@@ -73,3 +74,17 @@ def test_a_template_follows_force_locale_inside_a_request(app):
             with force_locale("ja"):
                 assert render_template_string("{{ _('Escalations') }}") != "Escalations"
             assert render_template_string("{{ _('Escalations') }}") == "Escalations"
+
+
+@pytest.mark.parametrize("currency", ["JPY", "USD", "EUR", "GBP"])
+def test_money_writes_what_babel_writes_in_each_readers_language(app, currency):
+    amounts = [0, 1, 99, 150_000_000, -2_500_050, 30_000_000_000]
+    with app.test_request_context():
+        for locale in ("en", "ja", "en", "ja"):  # the second round reads what the first kept
+            with force_locale(locale):
+                for minor in amounts:
+                    expected = format_currency(
+                        from_minor_units(minor, currency), currency, locale=locale
+                    )
+                    assert money(minor, currency) == expected
+    assert money(None, "JPY") == ""
