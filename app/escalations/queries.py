@@ -349,35 +349,37 @@ def load(escalation_id: int):
 
 
 def page_records(escalation: Escalation) -> dict:
-    """What an escalation's page lists: handoffs, customer updates, notes and pauses."""
+    """What an escalation's page lists: handoffs, customer updates, notes and pauses. Their
+    people (each a single row) come joined in, one statement a list: a separate IN query per
+    person column cost 4 more round trips on every escalation page."""
     return dict(
         handoffs=db.session.scalars(
             sa.select(Handoff)
             .where(Handoff.escalation_id == escalation.id)
             .options(
-                selectinload(Handoff.to_owner),
-                selectinload(Handoff.from_owner),
-                selectinload(Handoff.created_by),
-                selectinload(Handoff.contact),
+                joinedload(Handoff.to_owner),
+                joinedload(Handoff.from_owner),
+                joinedload(Handoff.created_by),
+                joinedload(Handoff.contact),
             )
             .order_by(Handoff.created_at)
         ).all(),
         updates=db.session.scalars(
             sa.select(CustomerUpdate)
             .where(CustomerUpdate.escalation_id == escalation.id)
-            .options(selectinload(CustomerUpdate.author))
+            .options(joinedload(CustomerUpdate.author))
             .order_by(CustomerUpdate.sent_at.desc())
         ).all(),
         notes=db.session.scalars(
             sa.select(EscalationNote)
             .where(EscalationNote.escalation_id == escalation.id)
-            .options(selectinload(EscalationNote.author))
+            .options(joinedload(EscalationNote.author))
             .order_by(EscalationNote.created_at.desc())
         ).all(),
         pauses=db.session.scalars(
             sa.select(Pause)
             .where(Pause.escalation_id == escalation.id)
-            .options(selectinload(Pause.paused_by), selectinload(Pause.resumed_by))
+            .options(joinedload(Pause.paused_by), joinedload(Pause.resumed_by))
             .order_by(Pause.paused_at)
         ).all(),
     )
