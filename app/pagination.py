@@ -11,10 +11,16 @@ LIST_COUNT_CAP = 1000
 
 def capped_count(stmt: sa.Select, cap: int) -> int:
     """How many rows `stmt` selects, counting at most cap + 1 (one bounded query)."""
+    return db.session.scalar(capped_count_select(stmt, cap)) or 0
+
+
+def capped_count_select(stmt: sa.Select, cap: int) -> sa.Select:
+    """The select counting `stmt`'s rows up to cap + 1; correlated to nothing, so it may be a
+    column of a statement over the same table and still count on its own."""
     # maintain_column_froms: a select with no WHERE still counts from its entity's table.
     one = stmt.with_only_columns(sa.literal(1), maintain_column_froms=True)
     limited = one.order_by(None).limit(cap + 1).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+    return sa.select(sa.func.count()).select_from(limited).correlate(None)
 
 
 def count_text(count: int, cap: int) -> str:

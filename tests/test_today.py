@@ -28,7 +28,7 @@ from app.exports.models import (
     RunTrigger,
 )
 from app.extensions import db
-from app.main.today import count_text
+from app.main.today import count_text, first_rows
 from app.models import utcnow
 from app.sponsorship.models import SponsorshipStatus
 from app.touchpoints.models import Touchpoint, TouchpointKind
@@ -345,6 +345,26 @@ def test_statements_do_not_grow_with_the_records(client, app, people, make_escal
     more(8)
     assert statements() == many
     assert few < 60
+
+
+def test_a_block_counts_every_row_it_stands_for_not_the_six_it_shows(
+    client, app, people, make_escalation, book
+):
+    """A block reads its first rows and its count in one statement: the heading still says
+    how many wait in all (up to the cap), and a block with nothing says 0."""
+    login(client, app, people["manager"])
+    assert '<span class="count">0</span>' in block(text(client.get("/")), "my-handoffs")
+    for i in range(8):
+        escalation = make_escalation(book["mine"], title=f"Case {i}", owner_id=people["csm"])
+        add(app, handoff(escalation, people["manager"], people["csm"], timedelta(hours=3)))
+    handoffs = block(text(client.get("/")), "my-handoffs")
+    assert '<span class="count">8</span>' in handoffs
+    assert handoffs.count("Case ") == 6
+    with app.test_request_context():
+        stmt = sa.select(Handoff).where(Handoff.to_owner_id == people["manager"])
+        rows, count = first_rows(stmt.order_by(Handoff.id), stmt, cap=3)
+        assert (len(rows), count) == (6, 4)  # the cap + 1: "3+"
+        assert first_rows(stmt.where(sa.false()), stmt.where(sa.false())) == ([], 0)
 
 
 def test_large_counts_are_capped(app):

@@ -26,7 +26,18 @@ from app.escalations.models import (
     Status,
 )
 from app.extensions import db
-from app.main.today import CAP, ROWS, SOON, URGENT, WATCH, Block, Link, capped_count, section
+from app.main.today import (
+    CAP,
+    ROWS,
+    SOON,
+    URGENT,
+    WATCH,
+    Block,
+    Link,
+    capped_count,
+    first_rows,
+    section,
+)
 
 TEMPLATE = "today/escalations.html"
 OWNERS = (Role.CSM, Role.AE)
@@ -76,14 +87,17 @@ def _my_escalations(viewer, now: datetime) -> Block:
     )
 
 
-def _unacknowledged(*conditions) -> sa.Select:
-    return (
-        sa.select(Handoff)
-        .where(Handoff.acknowledged_at.is_(None), *conditions)
+def _unacknowledged(*conditions) -> tuple[list[Handoff], int]:
+    """The first unacknowledged handoffs (oldest first) that meet the conditions, and how
+    many there are."""
+    stmt = sa.select(Handoff).where(Handoff.acknowledged_at.is_(None), *conditions)
+    rows = (
         # Loaded for the six shown, after the LIMIT, not joined to every waiting handoff.
-        .options(selectinload(Handoff.escalation).joinedload(Escalation.account))
-        .order_by(Handoff.created_at, Handoff.id)
+        stmt.options(selectinload(Handoff.escalation).joinedload(Escalation.account)).order_by(
+            Handoff.created_at, Handoff.id
+        )
     )
+    return first_rows(rows, stmt)
 
 
 def _ack_limit() -> timedelta:
@@ -91,12 +105,12 @@ def _ack_limit() -> timedelta:
 
 
 def _my_handoffs(viewer, now: datetime) -> Block:
-    stmt = _unacknowledged(Handoff.to_owner_id == viewer.id)
+    rows, count = _unacknowledged(Handoff.to_owner_id == viewer.id)
     return Block(
         "my-handoffs",
         _("Handoffs waiting for your acknowledgement"),
-        capped_count(stmt),
-        list(db.session.scalars(stmt.limit(ROWS))),
+        count,
+        rows,
         [Link(_("See unacknowledged handoffs"), _list("handoffs"))],
         _("No handoff waits for you: every escalation handed to you is acknowledged."),
         extra={"limit": _ack_limit()},
@@ -105,12 +119,12 @@ def _my_handoffs(viewer, now: datetime) -> Block:
 
 def _overdue_handoffs(now: datetime) -> Block:
     limit = _ack_limit()
-    stmt = _unacknowledged(Handoff.created_at <= now - limit)
+    rows, count = _unacknowledged(Handoff.created_at <= now - limit)
     return Block(
         "overdue-handoffs",
         _("Handoffs unacknowledged past their limit"),
-        capped_count(stmt),
-        list(db.session.scalars(stmt.limit(ROWS))),
+        count,
+        rows,
         [Link(_("See unacknowledged handoffs"), _list("handoffs"))],
         _("No handoff is overdue: every receiver acknowledged in time."),
         extra={"limit": limit},
@@ -124,15 +138,15 @@ def _my_aftercare(viewer, now: datetime, today: date) -> Block:
         FollowUp.due_at < now + timedelta(days=7)
     )
     actions = aftercare.open_actions_of(viewer.id).where(PostMortemAction.due_on < horizon)
-    follow_up_rows = list(
-        db.session.scalars(follow_ups.options(*aftercare.FOLLOW_UP_OPTIONS).limit(ROWS))
+    follow_up_rows, follow_up_count = first_rows(
+        follow_ups.options(*aftercare.FOLLOW_UP_OPTIONS), follow_ups
     )
-    action_rows = list(db.session.scalars(actions.options(*aftercare.ACTION_OPTIONS).limit(ROWS)))
+    action_rows, action_count = first_rows(actions.options(*aftercare.ACTION_OPTIONS), actions)
     rows = [("follow_up", f) for f in follow_up_rows] + [("action", a) for a in action_rows]
     return Block(
         "my-aftercare",
         _("Check-ins and action items due"),
-        capped_count(follow_ups) + capped_count(actions),
+        follow_up_count + action_count,
         rows[:ROWS],
         [Link(_("See my follow-ups and action items"), url_for("escalations.work"))],
         _("No check-in or action item due this week."),
@@ -184,12 +198,13 @@ def _post_mortems_due() -> Block:
         )
         .order_by(Escalation.resolved_at.asc().nulls_last(), Escalation.id)
     )
+    # The account of the six shown, not joined to every candidate before the sort.
+    rows, count = first_rows(stmt.options(selectinload(Escalation.account)), stmt)
     return Block(
         "post-mortems",
         _("Post-mortems due"),
-        capped_count(stmt),
-        # The account of the six shown, not joined to every candidate before the sort.
-        list(db.session.scalars(stmt.limit(ROWS).options(selectinload(Escalation.account)))),
+        count,
+        rows,
         [Link(_("See escalations in follow-up"), _list("all", status=Status.FOLLOW_UP.value))],
         _("No post-mortem due: every resolved escalation that needs one has it."),
     )

@@ -11,8 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from app.auth.models import Role
 from app.exports.models import ExportRun, RunStatus
-from app.extensions import db
-from app.main.today import ADMIN, ROWS, Block, Link, capped_count, section
+from app.main.today import ADMIN, Block, Link, first_rows, section
 
 TEMPLATE = "today/exports.html"
 DAYS = 7
@@ -23,11 +22,12 @@ def _failed_runs(now: datetime) -> Block:
         ExportRun.status == RunStatus.FAILED, ExportRun.started_at >= now - timedelta(days=DAYS)
     )
     rows = stmt.options(joinedload(ExportRun.schedule)).order_by(ExportRun.id.desc())
+    rows, count = first_rows(rows, stmt)
     return Block(
         "failed-exports",
         _("Failed exports this week"),
-        capped_count(stmt),
-        list(db.session.scalars(rows.limit(ROWS))),
+        count,
+        rows,
         [Link(_("See failed export runs"), url_for("exports.runs", status="failed"))],
         _("No export failed in the last seven days."),
     )

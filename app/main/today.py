@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app import pagination, signals
+from app.extensions import db
 from app.formatting import zone_or_default
 
 SLOT = "blocks"
@@ -24,6 +25,16 @@ EMPTY = 100  # added to an empty block's order
 def capped_count(stmt: sa.Select, cap: int = CAP) -> int:
     """How many rows `stmt` selects, counting at most cap + 1 (one bounded query)."""
     return pagination.capped_count(stmt, cap)
+
+
+def first_rows(rows: sa.Select, counted: sa.Select, cap: int = CAP) -> tuple[list, int]:
+    """The first ROWS rows of `rows` (an ordered select of one entity, with its loader
+    options) and how many rows `counted` (the same rows, unordered) selects up to cap + 1, in
+    one statement rather than two: the count rides on each row as an uncorrelated scalar
+    subquery, which PostgreSQL and SQLite compute once. No row: nothing to count."""
+    count = pagination.capped_count_select(counted, cap).scalar_subquery()
+    found = db.session.execute(rows.add_columns(count).limit(ROWS)).all()
+    return [row[0] for row in found], (found[0][1] if found else 0)
 
 
 def count_text(count: int, cap: int = CAP) -> str:

@@ -15,7 +15,18 @@ from app.accounts.models import Account, LifecycleStatus
 from app.auth.models import Role
 from app.escalations.models import OPEN_STATUSES, Escalation
 from app.extensions import db
-from app.main.today import ROWS, SOON, THIS_WEEK, URGENT, WATCH, Block, Link, capped_count, section
+from app.main.today import (
+    ROWS,
+    SOON,
+    THIS_WEEK,
+    URGENT,
+    WATCH,
+    Block,
+    Link,
+    capped_count,
+    first_rows,
+    section,
+)
 from app.sponsorship.models import IN_PROGRAM, Sponsorship, SponsorshipStatus
 from app.sponsorship.services import program
 
@@ -105,12 +116,12 @@ def _approvals(viewer) -> Block:
         Sponsorship.status == SponsorshipStatus.NOMINATED,
         sa.or_(Sponsorship.sponsor_id.is_(None), Sponsorship.sponsor_id == viewer.id),
     )
-    rows = stmt.order_by(Sponsorship.nominated_at, Sponsorship.id).limit(ROWS)
+    rows, count = first_rows(stmt.order_by(Sponsorship.nominated_at, Sponsorship.id), stmt)
     return Block(
         "approvals",
         _("Nominations waiting for approval"),
-        capped_count(stmt),
-        list(db.session.scalars(rows)),
+        count,
+        rows,
         [Link(_("See nominations"), url_for("sponsorship.index", status="nominated"))],
         _("No nomination waits for a decision."),
     )
@@ -145,12 +156,12 @@ def _my_nominations(viewer) -> Block:
     undecided = Sponsorship.status == SponsorshipStatus.NOMINATED
     rows = stmt.order_by(undecided.desc(), Sponsorship.nominated_at.desc(), Sponsorship.id.desc())
     # The accounts of the few rows shown, not joined to every nomination before the sort.
-    rows = rows.options(selectinload(Sponsorship.account))
+    rows, count = first_rows(rows.options(selectinload(Sponsorship.account)), stmt)
     return Block(
         "my-nominations",
         _("Nominations I made"),
-        capped_count(stmt),
-        list(db.session.scalars(rows.limit(ROWS))),
+        count,
+        rows,
         [Link(_("See nominations"), url_for("sponsorship.index", status="nominated"))],
         _("You have not nominated an account for the program yet."),
     )
