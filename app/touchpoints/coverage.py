@@ -35,7 +35,8 @@ from app.accounts.models import Account, Contact, ContactRole
 from app.auth.models import User
 from app.extensions import db
 from app.formatting import local_today
-from app.sponsorship.models import IN_PROGRAM, ProgramSettings, Sponsorship
+from app.sponsorship.models import IN_PROGRAM, Sponsorship
+from app.sponsorship.services import program
 from app.touchpoints.models import (
     Touchpoint,
     TouchpointStatus,
@@ -98,7 +99,7 @@ def strength_of(last_met: datetime | None, today: date, strong_days: int, fading
 
 
 def _thresholds() -> tuple[int, int]:
-    settings = db.session.scalar(sa.select(ProgramSettings).order_by(ProgramSettings.id).limit(1))
+    settings = program()  # the session's copy when the page has read it already: no statement
     if settings is None:
         return DEFAULT_STRONG_DAYS, DEFAULT_FADING_DAYS
     return settings.coverage_strong_days, settings.coverage_fading_days
