@@ -78,7 +78,19 @@ class NotAllowedNow(DomainError):
 
 
 def program() -> ProgramSettings:
-    return db.session.get(ProgramSettings, 1)
+    """The program's settings. A page asks for them from several places (cadence, coverage,
+    nominations): the session keeps a hold on the row while it is open, so they are read once
+    (and again after a commit or rollback expires them, as any row)."""
+    session = db.session()
+    kept = session.info.get(_PROGRAM)
+    if kept is not None and sa.inspect(kept).session is session:
+        return kept
+    settings = session.get(ProgramSettings, 1)
+    session.info[_PROGRAM] = settings
+    return settings
+
+
+_PROGRAM = "program_settings"
 
 
 def open_sponsorship(account_id: int) -> Sponsorship | None:
