@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask_babel import to_user_timezone
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from app import signals
 from app.accounts.models import Account, Contact, ContactRole
@@ -105,14 +106,35 @@ def _thresholds() -> tuple[int, int]:
     return settings.coverage_strong_days, settings.coverage_fading_days
 
 
+def _loaded_with_owners(account_ids: list[int]) -> dict[int, Account]:
+    """The accounts the session already holds with both owners loaded and nothing expired
+    (the account page's own account): no statement for them."""
+    session = db.session()
+    held = {}
+    for account_id in account_ids:
+        account = session.identity_map.get(identity_key(Account, account_id))
+        if account is not None and not sa.inspect(account).unloaded & _OWNERS:
+            held[account_id] = account
+    return held
+
+
+_OWNERS = {"csm_owner", "ae_owner"}
+
+
 def _our_side(account_ids: list[int]) -> dict[int, dict[str, User | None]]:
     """{account_id: {"sponsor": user, "ae": user, "csm": user}} (None where unfilled)."""
-    accounts = db.session.scalars(
-        sa.select(Account)
-        .where(Account.id.in_(account_ids))
-        .options(joinedload(Account.csm_owner), joinedload(Account.ae_owner))
-    ).unique()
-    sides = {a.id: {"sponsor": None, "ae": a.ae_owner, "csm": a.csm_owner} for a in accounts.all()}
+    accounts = _loaded_with_owners(account_ids)
+    missing = [i for i in account_ids if i not in accounts]
+    if missing:
+        found = db.session.scalars(
+            sa.select(Account)
+            .where(Account.id.in_(missing))
+            .options(joinedload(Account.csm_owner), joinedload(Account.ae_owner))
+        ).unique()
+        accounts.update((a.id, a) for a in found)
+    sides = {
+        i: {"sponsor": None, "ae": a.ae_owner, "csm": a.csm_owner} for i, a in accounts.items()
+    }
     sponsors = db.session.execute(
         sa.select(Sponsorship.account_id, User)
         .join(User, User.id == Sponsorship.sponsor_id)
