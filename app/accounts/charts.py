@@ -261,8 +261,8 @@ def book_distribution(accounts) -> BookDistribution:
 
 # The account list's chart over a large selection cost more than the rest of the page (17 of
 # 36 ms on the 50,000-account bench book, PostgreSQL): each process keeps the counts it read
-# per selection for RECENT_SECONDS, and the chart says when they were counted. A change to an
-# account flushed by this process drops them all (see forget_recent_counts).
+# per selection for ACCOUNT_CHART_SECONDS (config.py), and the chart says when they were
+# counted. A change to an account flushed by this process drops them all.
 _RECENT: OrderedDict[tuple, tuple[datetime, list[tuple]]] = OrderedDict()
 _RECENT_MAX = 256  # selections kept per process, the least recently used dropped first
 _RECENT_LOCK = threading.Lock()
