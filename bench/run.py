@@ -127,6 +127,7 @@ GET_TIMEOUT = 60
 MAX_SWEEP_SECONDS = 2.0  # on PostgreSQL
 SWEEP_REPEAT = 3  # each situation is timed this often; the table shows the median
 SWEEP_BURST = 1000  # issue 15: this many warnings and breaches due at once, under 2 s
+SWEEP_SITUATIONS = ("minute", "scan", "burst")  # "burst" only on a book that holds one
 SWEEP_TIMEOUT = 600
 MAX_REVIEW_SECONDS = 2.0  # the eligibility review over the whole book, on PostgreSQL
 REVIEW_REPEAT = 3
@@ -923,7 +924,7 @@ def time_sweep(kind: str, env: dict) -> dict:
     facts = json.loads(line.removeprefix("SWEEP_JSON "))
     if not facts["restored"]:
         raise BenchError(f"[{kind}] the SLA sweep's changes were not rolled back")
-    for name in ("minute", "scan", "burst"):
+    for name in SWEEP_SITUATIONS:
         if name not in facts:  # a small book holds no burst of SWEEP_BURST items
             continue
         runs = facts[name]["runs"]
@@ -1370,7 +1371,7 @@ def print_report(kind: str, report: dict) -> None:
     targets = [row["target"] for row in report["pages"] if row["target"]]
     targets += [
         sweep[name]["target"]
-        for name in ("minute", "scan", "burst")
+        for name in SWEEP_SITUATIONS
         if name in sweep and sweep[name]["target"]
     ]
     targets += [review[name]["target"] for name in ("both", "review") if review[name]["target"]]

@@ -162,12 +162,15 @@ def _unread(user_id) -> sa.ColumnElement[bool]:
     return sa.and_(Notification.user_id == user_id, Notification.read_at.is_(None))
 
 
+def _count_unread(user_id) -> sa.Select:
+    """The select counting a user's unread notifications (`user_id` as for _unread)."""
+    return sa.select(sa.func.count()).select_from(Notification).where(_unread(user_id))
+
+
 @cache
 def _unread_count() -> sa.Select:
     """The top bar's count on every page: built once per process, the user as a parameter."""
-    return (
-        sa.select(sa.func.count()).select_from(Notification).where(_unread(sa.bindparam("user_id")))
-    )
+    return _count_unread(sa.bindparam("user_id"))
 
 
 def unread_count(user) -> int:
@@ -178,12 +181,7 @@ def unread_count(user) -> int:
 def unread_count_of(user_id: sa.ColumnElement) -> sa.ScalarSelect:
     """The unread count as a column of a statement that reads the user (`user_id` its id
     column): the request's user and the header's count come in one round trip."""
-    return (
-        sa.select(sa.func.count())
-        .select_from(Notification)
-        .where(_unread(user_id))
-        .scalar_subquery()
-    )
+    return _count_unread(user_id).scalar_subquery()
 
 
 # The signed-in user's unread count, for the header of the page being answered: read with the
