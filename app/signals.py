@@ -25,7 +25,8 @@ escalation_became_executive = _signals.signal(
 )
 escalation_stakeholders = _signals.signal(
     "escalation-stakeholders",
-    doc="Sender: the escalation. Receivers return the users who must also hear about it.",
+    doc="Sender: a tuple of escalations (one, or a sweep's burst). Receivers return "
+    "{escalation id: [user, ...]}: who must also hear about each.",
 )
 escalation_sponsor = _signals.signal(
     "escalation-sponsor",

@@ -34,7 +34,7 @@ SUBSCRIPTIONS = (
     # An executive escalation on an unsponsored account nominates it (program setting).
     (signals.escalation_became_executive, sponsorship.auto_nominate),
     # The account's executive sponsor hears about its escalations.
-    (signals.escalation_stakeholders, sponsorship.escalation_sponsor),
+    (signals.escalation_stakeholders, sponsorship.escalation_sponsors),
     # The case file names the account's executive sponsor and notifies them of the ask.
     (signals.escalation_sponsor, sponsorship.escalation_sponsor),
     # A deactivated sponsor's sponsorships: admins told, the actor sent to reassign them.

@@ -22,7 +22,8 @@ from app.escalations.models import (
 from app.escalations.sweep import flag_overdue_handoffs, sweep_sla
 from app.extensions import db
 from app.notifications.models import Notification, OutboxEmail
-from tests.conftest import csrf_token, escalation_form, login
+from app.sponsorship.models import SponsorshipStatus
+from tests.conftest import csrf_token, escalation_form, login, raise_at
 
 
 @pytest.fixture
@@ -392,6 +393,82 @@ def test_sweep_records_a_breach_once_at_the_moment_it_happened(app, client, peop
     page = client.get(f"/escalations/{eid}").get_data(as_text=True)
     assert "Breached" in page
     assert f"/escalations/{eid}" in client.get("/escalations/?view=breached").get_data(as_text=True)
+
+
+def test_a_burst_of_breaches_is_swept_in_a_set_with_everyone_told(
+    app, people, make_user, make_account, make_sponsorship
+):
+    """However many breaches fall due at once, the sweep reads and writes them in sets (the
+    same statements for two as for six), and each one's people hear of it: the CSM and AE,
+    the account's sponsor, and every executive for an executive escalation."""
+    second_exec = make_user("executive", name="Aiko Exec", email="exec2@example.test", locale="ja")
+    sponsor = make_user("executive", name="Ren Sponsor", email="sponsor@example.test")
+
+    def burst(n, start):
+        """n escalations on accounts of their own whose first response is overdue; the
+        sweep's statement count, and {title: sorted addresses e-mailed about it}."""
+        accounts = {}
+        for i in range(start, start + n):
+            accounts[i] = make_account(
+                name=f"Burst {i}", csm_owner_id=people["csm"], ae_owner_id=people["ae"]
+            )
+            if i % 2:
+                make_sponsorship(accounts[i], status=SponsorshipStatus.ACTIVE, sponsor_id=sponsor)
+        with app.app_context():
+            for i, account_id in accounts.items():
+                escalation = raise_at(
+                    account_id, people["csm"], datetime.now(UTC), title=f"Burst case {i}"
+                )
+                escalation.executive = i % 3 == 0
+                clock = clocks.running(escalation)[0]
+                clock.due_at = datetime.now(UTC) - timedelta(minutes=1)
+            db.session.commit()
+            before = db.session.scalar(sa.select(sa.func.max(OutboxEmail.id))) or 0
+            seen = []
+            record = lambda *args: seen.append(args[2])  # noqa: E731
+            sa.event.listen(db.engine, "before_cursor_execute", record)
+            try:
+                assert sweep_sla(datetime.now(UTC))["breached"] == n
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", record)
+            told = {}
+            for address, subject, created_at in db.session.execute(
+                sa.select(
+                    OutboxEmail.to_address, OutboxEmail.subject, OutboxEmail.created_at
+                ).where(OutboxEmail.id > before)
+            ):
+                assert created_at is not None
+                title = re.search(r"Burst case \d+", subject).group()
+                told.setdefault(title, []).append(address)
+            # SQLite cannot return the ids of a multi-row INSERT in order, so the ORM writes
+            # each audit row and timeline event with an INSERT of its own there (in-process);
+            # everything else is one statement for the whole burst.
+            row_by_row = ("INSERT INTO audit_events", "INSERT INTO timeline_events")
+            if db.engine.dialect.name == "sqlite":
+                seen = [s for s in seen if not s.startswith(row_by_row)]
+            return len(seen), {title: sorted(addresses) for title, addresses in told.items()}
+
+    two, told_two = burst(2, 0)
+    six, told_six = burst(6, 2)
+    assert two == six, (two, six)
+    told = told_two | told_six
+    everyone = ["ae@example.test", "csm@example.test"]
+    executives = ["exec2@example.test", "exec@example.test", "sponsor@example.test"]
+    assert told["Burst case 1"] == ["ae@example.test", "csm@example.test", "sponsor@example.test"]
+    assert told["Burst case 2"] == everyone
+    assert told["Burst case 3"] == sorted(everyone + executives)  # the sponsor told once
+    assert told["Burst case 6"] == sorted(everyone + executives)
+    assert len(told) == 8
+    with app.app_context():
+        # In-app too, in each reader's language (Aiko reads Japanese).
+        texts = (
+            db.session.execute(
+                sa.select(Notification.subject).where(Notification.user_id == second_exec)
+            )
+            .scalars()
+            .all()
+        )
+    assert len(texts) == 3 and all("SLA違反" in text for text in texts), texts
 
 
 def test_sweep_warns_at_75_percent(app, client, people, account):

@@ -166,16 +166,28 @@ def stakeholders(escalation: Escalation) -> list[User]:
     """Who hears about it: the account's CSM and AE, whoever the domains above add (the
     account's executive sponsor), the owner, watchers, and for executive escalations every
     executive."""
-    people = [
-        escalation.account.csm_owner,
-        escalation.account.ae_owner,
-        *signals.answers(signals.escalation_stakeholders.send(escalation)),
-        escalation.owner,
-        *escalation.watchers,
-    ]
-    if escalation.executive:
-        people += active_users(Role.EXECUTIVE)
-    return [p for p in people if p is not None]
+    return stakeholders_of((escalation,))[escalation.id]
+
+
+def stakeholders_of(escalations) -> dict[int, list[User]]:
+    """`stakeholders` of many escalations at once, by id: what the domains above add and the
+    executives are each read once for all of them (the SLA sweep's burst)."""
+    escalations = tuple(escalations)
+    added = signals.flags(signals.escalation_stakeholders.send(escalations))
+    executives = active_users(Role.EXECUTIVE) if any(e.executive for e in escalations) else []
+    found = {}
+    for escalation in escalations:
+        people = [
+            escalation.account.csm_owner,
+            escalation.account.ae_owner,
+            *added.get(escalation.id, ()),
+            escalation.owner,
+            *escalation.watchers,
+        ]
+        if escalation.executive:
+            people += executives
+        found[escalation.id] = [p for p in people if p is not None]
+    return found
 
 
 MESSAGES = {

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Account
 from app.escalations.models import Escalation, Handoff, SlaClock
-from app.escalations.services import _audit, _timeline, send, stakeholders
+from app.escalations.services import _audit, _timeline, send, stakeholders_of
 from app.extensions import db
 from app.notifications import services as notifications
 
@@ -85,6 +85,7 @@ def sweep_sla(now: datetime) -> dict:
 
 def _record(breached, warned, promised, escalations: dict, now: datetime) -> None:
     """The audit rows, timeline events and notifications of what the sweep stamped."""
+    people = stakeholders_of(escalations.values())
     for escalation_id, kind, due_at in breached:
         escalation = escalations[escalation_id]
         _audit(
@@ -94,15 +95,15 @@ def _record(breached, warned, promised, escalations: dict, now: datetime) -> Non
             {"clock": [None, kind.value], "breached_at": [None, due_at.isoformat()]},
         )
         _timeline(escalation, "sla_breach", None, at=due_at, clock=kind.value)
-        send("sla_breach", escalation, stakeholders(escalation), clock=kind)
+        send("sla_breach", escalation, people[escalation_id], clock=kind)
     for escalation_id, kind, warn_at in warned:
         escalation = escalations[escalation_id]
         _timeline(escalation, "sla_warning", None, at=warn_at, clock=kind.value)
-        send("sla_warning", escalation, stakeholders(escalation), clock=kind)
+        send("sla_warning", escalation, people[escalation_id], clock=kind)
     for escalation_id in promised:
         escalation = escalations[escalation_id]
         _timeline(escalation, "promise_warning", None, at=now)
-        send("promise", escalation, stakeholders(escalation))
+        send("promise", escalation, people[escalation_id])
 
 
 def flag_overdue_handoffs(now: datetime) -> int:

@@ -10,15 +10,16 @@ an e-mail that can wait is due at the recipient's next working moment
 from collections.abc import Iterable
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
-from flask_babel import force_locale
+from flask_babel import force_locale, get_translations
 
 from app.extensions import db
-from app.models import utcnow
+from app.models import insert_rows, utcnow
 from app.notifications import clock, messages, working_hours
 from app.notifications.models import Notification, OutboxEmail
 
@@ -55,7 +56,9 @@ def notify(
     body_data = messages.as_data(body) if body is not None else message
     default_locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     defaults = working_hours.Defaults.from_config(current_app.config)
-    now = now or clock.now()
+    batch = _BATCH.get()
+    now = now or (batch.now if batch is not None else clock.now())
+    due_at = batch.due_at if batch is not None else {}  # (user id, urgent, now) -> due
     notified: set[int] = set()
     texts: dict[str, tuple[str, str]] = {}  # language -> (subject, body): written once each
     in_app, emails = [], []
@@ -66,9 +69,10 @@ def notify(
         language = user.locale or default_locale
         if language not in texts:
             with force_locale(language):
+                catalog = get_translations()
                 # A line break in a subject would end the e-mail header early.
-                subject_text = " ".join(messages.render(message).split())[:SUBJECT_MAX]
-                text = messages.render(body_data)
+                subject_text = " ".join(messages.render(message, catalog).split())[:SUBJECT_MAX]
+                text = messages.render(body_data, catalog)
             if link:
                 text = f"{text.rstrip()}\n\n{_absolute(link)}\n"
             texts[language] = (subject_text, text)
@@ -83,7 +87,10 @@ def notify(
                 "link": link if link and link.startswith("/") else None,
             }
         )
-        due = email_due_at(user, defaults, now, urgent=urgent)
+        key = (user.id, urgent, now)
+        if key not in due_at:
+            due_at[key] = email_due_at(user, defaults, now, urgent=urgent)
+        due = due_at[key]
         if due is None:
             continue
         emails.append(
@@ -97,27 +104,36 @@ def notify(
                 "attachment_type": mimetype,
             }
         )
-    batch = _BATCH.get()
     if batch is not None:
-        batch[0].extend(in_app)
-        batch[1].extend(emails)
+        batch.in_app.extend(in_app)
+        batch.emails.extend(emails)
     else:
         _write(in_app, emails)
     return len(notified)
 
 
-# Rows that notify() queues inside batched(), written when the batch ends.
-_BATCH: ContextVar[tuple[list, list] | None] = ContextVar("notification_batch", default=None)
+@dataclass
+class _Batch:
+    """What notify() keeps inside batched(): its rows, written when the batch ends, and one
+    moment for all of it, so each recipient's e-mail time is worked out once (an executive
+    is a stakeholder of every executive escalation in a sweep's burst)."""
+
+    now: datetime
+    in_app: list[dict] = field(default_factory=list)
+    emails: list[dict] = field(default_factory=list)
+    due_at: dict = field(default_factory=dict)
+
+
+_BATCH: ContextVar[_Batch | None] = ContextVar("notification_batch", default=None)
 
 
 def _write(in_app: list[dict], emails: list[dict]) -> None:
-    """Notifications and e-mails in sets (one executemany each, no ids read back): an
-    executive escalation notifies every executive, a burst of SLA breaches thousands."""
+    """Notifications and e-mails in sets (`insert_rows`): an executive escalation notifies
+    every executive, a burst of SLA breaches thousands."""
     if in_app:
-        db.session.execute(sa.insert(Notification), in_app)
+        insert_rows(db.session, Notification.__table__, in_app)
         forget_unread_count()
-    if emails:
-        db.session.execute(sa.insert(OutboxEmail), emails)
+    insert_rows(db.session, OutboxEmail.__table__, emails)
 
 
 @contextmanager
@@ -128,10 +144,11 @@ def batched():
     if _BATCH.get() is not None:
         yield
         return
-    token = _BATCH.set(([], []))
+    batch = _Batch(now=clock.now())
+    token = _BATCH.set(batch)
     try:
         yield
-        _write(*_BATCH.get())
+        _write(batch.in_app, batch.emails)
     finally:
         _BATCH.reset(token)
 

@@ -112,13 +112,23 @@ def nomination_by(escalation: Escalation) -> Sponsorship | None:
 
 
 def escalation_sponsor(escalation: Escalation, **_) -> list[User]:
-    """The executive sponsor of the escalation's account hears about it too."""
-    sponsor = db.session.scalar(
-        sa.select(User)
+    """The executive sponsor of the escalation's account (the case file names them)."""
+    return escalation_sponsors((escalation,)).get(escalation.id, [])
+
+
+def escalation_sponsors(escalations: tuple[Escalation, ...], **_) -> dict[int, list[User]]:
+    """The executive sponsor of each escalation's account hears about it too: one read for
+    any number of escalations."""
+    rows = db.session.execute(
+        sa.select(Sponsorship.account_id, User)
         .join(Sponsorship, Sponsorship.sponsor_id == User.id)
-        .where(Sponsorship.account_id == escalation.account_id, Sponsorship.status.in_(IN_PROGRAM))
+        .where(
+            Sponsorship.account_id.in_({e.account_id for e in escalations}),
+            Sponsorship.status.in_(IN_PROGRAM),
+        )
     )
-    return [sponsor] if sponsor is not None else []
+    sponsors = dict(rows.all())
+    return {e.id: [sponsors[e.account_id]] for e in escalations if e.account_id in sponsors}
 
 
 def program_admins() -> list[User]:
