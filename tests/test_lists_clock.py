@@ -213,6 +213,11 @@ def test_clock_views_list_the_same_rows_however_many_they_hold(
     monkeypatch.setattr(queries, "TAB_COUNT_CAP", 2)  # four escalations: "many" now
     many = {sort: listed(sort) for sort in ("newest", "oldest", "severity")}
     assert many == few
+    # Above the list's cap the running clocks alone say so, without testing each escalation.
+    monkeypatch.setattr(queries, "LIST_COUNT_CAP", 2)
+    assert listed("newest")[1] == "2+"
+    monkeypatch.setattr(queries, "LIST_COUNT_CAP", 5)  # the resolved one's clock not counted
+    assert listed("newest")[1] == "4"
 
 
 def test_list_query_count_stays_the_same_with_more_rows(

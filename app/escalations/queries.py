@@ -223,20 +223,35 @@ def clock_view_count(filters: EscalationFilters, user, now: datetime, cap: int) 
     """The select counting a clock view's escalations up to cap + 1, walking the running
     clocks' partial index and stopping early: an escalation runs at most one clock of each
     kind, so (cap + 1) x kinds clocks hold more than cap escalations. Counting the view's own
-    select would collect every clock at risk before counting (13 ms on the bench book)."""
-    others = filtered_escalations(replace(filters, view="open"), user, now).whereclause
+    select would collect every clock at risk before counting (13 ms on the bench book).
+
+    With no filter beside the view, the clocks are first counted alone, and tested against
+    their escalations (open, as the list shows them) only when they are no more than `cap`:
+    a running clock is an open escalation's (resolving stops them all), so many clocks are
+    many escalations. Testing 4,004 clocks' escalations cost the "at risk" page's count 15 ms
+    on the bench book; counting the clocks alone, 1.3 ms."""
     clock = aliased(SlaClock)  # the filters may hold their own subqueries over sla_clocks
-    limit = (cap + 1) * len(ClockKind)
-    clocks = (
-        sa.select(clock.escalation_id)
-        .join(Escalation, Escalation.id == clock.escalation_id)
-        .where(clock.stopped_at.is_(None), _clock_condition(filters.view, now, clock), others)
-        .limit(limit)
-        .subquery()
+    running = sa.select(clock.escalation_id).where(
+        clock.stopped_at.is_(None), _clock_condition(filters.view, now, clock)
     )
-    counted = sa.func.count(sa.distinct(clocks.c.escalation_id))
-    return sa.select(sa.case((sa.func.count() >= limit, cap + 1), else_=counted)).select_from(
-        clocks
+    others = filtered_escalations(replace(filters, view="open"), user, now).whereclause
+    counted = _capped_distinct(
+        running.join(Escalation, Escalation.id == clock.escalation_id).where(others), cap
+    )
+    if replace(filters, view="open", sort="newest") != EscalationFilters():
+        return counted
+    alone = _capped_distinct(running, cap).scalar_subquery()
+    # Each side is an uncorrelated subquery: the database runs the second only when asked.
+    return sa.select(sa.case((alone > cap, cap + 1), else_=counted.scalar_subquery()))
+
+
+def _capped_distinct(clocks: sa.Select, cap: int) -> sa.Select:
+    """How many escalations the clocks of `clocks` belong to, up to cap + 1."""
+    limit = (cap + 1) * len(ClockKind)
+    found = clocks.limit(limit).subquery()
+    distinct = sa.func.count(sa.distinct(found.c.escalation_id))
+    return sa.select(sa.case((sa.func.count() >= limit, cap + 1), else_=distinct)).select_from(
+        found
     )
 
 
