@@ -14,8 +14,10 @@ from app.escalations.models import (
     ClockKind,
     EscalationTag,
     Level,
+    Severity,
     SlaClock,
     Status,
+    escalation_watchers,
 )
 from app.extensions import db
 from app.sponsorship.models import SponsorshipStatus
@@ -154,6 +156,55 @@ def test_tabs_count_their_views_capped_when_large(app, client, people, book, fro
     # The tabs count with the other filters kept, as their links show.
     counts = _tab_counts(client.get("/escalations/?q=breached").get_data(as_text=True))
     assert counts["All open"] == "1" and counts["SLA at risk"] == "0"
+
+
+def test_mine_counts_what_the_user_owns_or_watches_each_once(
+    app, client, people, account, make_escalation, frozen, monkeypatch
+):
+    """ "Mine" is the open escalations the user owns or watches: one both owned and watched
+    counts once, resolved ones not at all; the other filters apply; above the cap, "2+"."""
+    csm, manager = people["csm"], people["manager"]
+    titles = {
+        "owned": dict(owner_id=csm, status=Status.NEW),
+        "owned high": dict(owner_id=csm, status=Status.INVESTIGATING, severity=Severity.CRITICAL),
+        "owned and watched": dict(owner_id=csm, status=Status.NEW),
+        "watched": dict(owner_id=manager, status=Status.WAITING_ON_CUSTOMER),
+        "watched unowned": dict(owner_id=None, status=Status.NEW),
+        "watched resolved": dict(owner_id=manager, status=Status.RESOLVED),
+        "owned resolved": dict(owner_id=csm, status=Status.RESOLVED),
+        "not mine": dict(owner_id=manager, status=Status.NEW),
+    }
+    ids = {
+        title: make_escalation(account, title=title, **values) for title, values in titles.items()
+    }
+    with app.app_context():
+        db.session.execute(
+            escalation_watchers.insert(),
+            [
+                {"escalation_id": ids[title], "user_id": csm}
+                for title in titles
+                if title.startswith(("watched", "owned and"))
+            ],
+        )
+        db.session.commit()
+    login(client, app, csm)
+
+    def heading_and_tab(query=""):
+        html = client.get(f"/escalations/?view=mine{query}").get_data(as_text=True)
+        total = re.search(r'<h1>Escalations <span class="count">([^<]+)</span>', html).group(1)
+        return total, _tab_counts(html)["Mine"], sorted(_rows(html))
+
+    mine = ["owned", "owned and watched", "owned high", "watched", "watched unowned"]
+    assert heading_and_tab() == ("5", "5", mine)
+    assert heading_and_tab("&severity=critical") == ("1", "1", ["owned high"])
+    assert heading_and_tab("&q=watched") == (
+        "3",
+        "3",
+        ["owned and watched", "watched", "watched unowned"],
+    )
+    monkeypatch.setattr(queries, "LIST_COUNT_CAP", 2)  # more owned than the cap
+    monkeypatch.setattr(queries, "TAB_COUNT_CAP", 4)  # fewer owned, more in all
+    assert heading_and_tab()[:2] == ("2+", "4+")
 
 
 def test_the_list_total_is_capped_and_its_pages_end_there(

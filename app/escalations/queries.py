@@ -206,6 +206,8 @@ def _view_counts_statement(key: tuple, cap: int) -> sa.Select:
     for view in SAVED_VIEWS:
         if view in CLOCK_VIEWS:
             count = clock_view_count(replace(filters, view=view), _VIEWER, _NOW, cap)
+        elif view == "mine":
+            count = mine_view_count(filters, _VIEWER, _NOW, cap)
         else:
             ids = (
                 filtered_escalations(replace(filters, view=view), _VIEWER, _NOW)
@@ -217,6 +219,15 @@ def _view_counts_statement(key: tuple, cap: int) -> sa.Select:
             count = sa.select(sa.func.count()).select_from(ids)
         counts.append(count.scalar_subquery().label(view))
     return sa.select(*counts)
+
+
+def view_count(filters: EscalationFilters, user, now: datetime, cap: int) -> sa.Select | None:
+    """A cheaper select than the view's own for counting it up to cap + 1, or None."""
+    if filters.view in CLOCK_VIEWS:
+        return clock_view_count(filters, user, now, cap)
+    if filters.view == "mine":
+        return mine_view_count(filters, user, now, cap)
+    return None
 
 
 def clock_view_count(filters: EscalationFilters, user, now: datetime, cap: int) -> sa.Select:
@@ -243,6 +254,31 @@ def clock_view_count(filters: EscalationFilters, user, now: datetime, cap: int) 
     alone = _capped_distinct(running, cap).scalar_subquery()
     # Each side is an uncorrelated subquery: the database runs the second only when asked.
     return sa.select(sa.case((alone > cap, cap + 1), else_=counted.scalar_subquery()))
+
+
+def mine_view_count(filters: EscalationFilters, user, now: datetime, cap: int) -> sa.Select:
+    """The select counting "mine" (open escalations the user owns or watches, with the other
+    filters) up to cap + 1: those owned, an index walk on (owner, status) that stops at the
+    cap, then, only when they are fewer, the watched ones someone else owns. The view's own
+    select tests owner-or-watcher row by row: a busy CSM's count walked 3,153 open
+    escalations, 6.3 ms on the bench book."""
+    others = filtered_escalations(replace(filters, view="open"), user, now).whereclause
+    owned = sa.select(Escalation.id).where(Escalation.owner_id == user.id, others)
+    watched = (
+        sa.select(Escalation.id)
+        .join(escalation_watchers, escalation_watchers.c.escalation_id == Escalation.id)
+        .where(
+            escalation_watchers.c.user_id == user.id,
+            Escalation.owner_id.is_distinct_from(user.id),
+            others,
+        )
+    )
+    owned_count, watched_count = (
+        sa.select(sa.func.count()).select_from(part.limit(cap + 1).subquery()).scalar_subquery()
+        for part in (owned, watched)
+    )
+    # Each side is an uncorrelated subquery: the database runs the second only when asked.
+    return sa.select(sa.case((owned_count > cap, cap + 1), else_=owned_count + watched_count))
 
 
 def _capped_distinct(clocks: sa.Select, cap: int) -> sa.Select:

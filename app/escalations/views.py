@@ -109,11 +109,7 @@ def index():
         request.args.get("page", 1, type=int),
         *queries.LIST_OPTIONS,
         count_cap=queries.LIST_COUNT_CAP,
-        count_stmt=(
-            queries.clock_view_count(filters, current_user, now, queries.LIST_COUNT_CAP)
-            if clock_view
-            else None
-        ),
+        count_stmt=queries.view_count(filters, current_user, now, queries.LIST_COUNT_CAP),
     )
     account = db.session.get(Account, filters.account_id) if filters.account_id else None
     # Only those who may raise one are offered the button (not an executive, say).
