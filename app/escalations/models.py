@@ -495,6 +495,14 @@ class SlaClock(db.Model):
             postgresql_where=sa.text("stopped_at IS NULL AND breached_at IS NOT NULL"),
             sqlite_where=sa.text("stopped_at IS NULL AND breached_at IS NOT NULL"),
         ),
+        # An escalation's breached clock still running: the "Breached" list walks the newest
+        # open escalations and asks each (migration 0022).
+        sa.Index(
+            "ix_sla_clocks_breached_escalation",
+            "escalation_id",
+            postgresql_where=sa.text("stopped_at IS NULL AND breached_at IS NOT NULL"),
+            sqlite_where=sa.text("stopped_at IS NULL AND breached_at IS NOT NULL"),
+        ),
         # Running clocks by warning time: the list's "SLA at risk" view (migration 0019).
         sa.Index(
             "ix_sla_clocks_at_risk",
