@@ -489,3 +489,17 @@ def test_above_the_cap_the_list_says_so_and_the_chart_has_the_whole_selection(
     assert '<h1>Accounts <span class="count">2+</span></h1>' in html
     assert "Showing the first 2 accounts: narrow the list with the filters or the search" in html
     assert "Health of 4 accounts" in html
+
+
+def test_arr_band_labels_kept_per_language_read_in_each(app):
+    """The band labels are worked out once per currency and language, each in its own."""
+    with app.test_request_context():
+        with force_locale("en"):
+            english = charts.arr_band_labels("JPY")
+        with force_locale("ja"):
+            japanese = charts.arr_band_labels("JPY")
+        with force_locale("en"):
+            again = charts.arr_band_labels("JPY")
+    assert english[0] == "Under ¥10M" and english[-1] == "¥300M and over"
+    assert japanese[-1].endswith("以上") and "億" in japanese[-1]
+    assert again == english
