@@ -6,12 +6,31 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import FieldList, SelectField, SelectMultipleField, SubmitField
+from markupsafe import Markup, escape
+from wtforms import FieldList, SelectField, SelectMultipleField, SubmitField, widgets
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.formatting import minor_units_exponent
 from app.i18n import lazy_gettext as _l
+
+
+class Select(widgets.Select):
+    """WTForms' select, with the same markup, drawing a plain option in one step: WTForms
+    builds each option's attributes through `html_params` (about 10 µs an option), and the
+    user pickers offer every active user (the escalation page drew 1,200 options, 12 ms)."""
+
+    @classmethod
+    def render_option(cls, value, label, selected, **kwargs):
+        if kwargs or isinstance(value, bool):  # attributes of its own, or True / False
+            return super().render_option(value, label, selected, **kwargs)
+        chosen = "selected " if selected else ""
+        return Markup(f'<option {chosen}value="{escape(value)}">{escape(label)}</option>')
+
+
+# Every select of the app is drawn by it (wtforms' fields name their widget as a class attribute).
+SelectField.widget = Select()
+SelectMultipleField.widget = Select(multiple=True)
 
 
 class ConfirmForm(FlaskForm):

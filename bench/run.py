@@ -10,8 +10,9 @@ app with gunicorn on a free loopback port, sign in as the demo CSM, then load ea
 (2 threads, 8 connections) and compare its throughput with the bare `/healthz` page measured in
 the same run. The pages: the account list (first and last page, filtered, searched), an account,
 the escalation list in each saved view and on its last page, an open escalation with handoffs
-and customer updates, the eligibility review (first page), the program results, the
-sponsorships in progress and an active sponsorship. Every response also carries X-SQL-Queries,
+and customer updates (two the CSM may work, when there are: those pages have the work forms),
+the eligibility review (first page), the program results, the sponsorships in progress and an
+active sponsorship. Every response also carries X-SQL-Queries,
 the number of SQL statements the request ran; it must not depend on which page of the list is
 shown nor on how many rows the book holds (the deep pages of the program's lists and a second
 sponsorship are requested once to compare).
@@ -500,6 +501,9 @@ def escalation_list_facts(base: str, path: str, cookie: str) -> tuple[int, list[
     return int(total.group(1).replace(",", "")), list(dict.fromkeys(ids))
 
 
+WORK_FORM = 'name="watcher_ids"'  # the escalation page's watchers form: the viewer may work it
+
+
 def has_handoff_and_updates(html: str) -> bool:
     """The escalation page shows at least one handoff and one customer update."""
     updates = html.split('id="updates"', 1)[-1].split('id="handoffs"', 1)[0]
@@ -508,13 +512,20 @@ def has_handoff_and_updates(html: str) -> bool:
 
 def pick_escalations(base: str, cookie: str) -> list[int]:
     """Two open escalations with a handoff and customer updates, from the handoffs view (the
-    seed gives every escalation with a handoff its updates; the page is checked anyway)."""
+    seed gives every escalation with a handoff its updates; the page is checked anyway).
+    Both are ones the CSM may work, when two are: the page of one they may only read lacks the
+    work forms and their user pickers, which the statement count compares too."""
     _total, ids = escalation_list_facts(base, escalation_list_path("handoffs"), cookie)
     if not ids:
         _total, ids = escalation_list_facts(base, escalation_list_path("open"), cookie)
     if not ids:
         raise BenchError("no open escalation to load: was the escalation book seeded?")
-    chosen = [i for i in ids[:10] if has_handoff_and_updates(get_page(base, i, cookie))][:2]
+    pages = {i: get_page(base, i, cookie) for i in ids[:10]}
+    shown = [i for i in pages if has_handoff_and_updates(pages[i])]
+    workable = [i for i in shown if WORK_FORM in pages[i]]
+    chosen = (workable if len(workable) >= 2 else [i for i in shown if i not in workable])[:2]
+    if len(chosen) < 2:
+        chosen = shown[:2]
     if not chosen:
         log(f"  warning: none of escalations {ids[:10]} shows a handoff and customer updates")
         chosen = ids[:2]

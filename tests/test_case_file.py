@@ -394,6 +394,22 @@ def test_no_sponsor(app, client, people, escalation):
     assert "No executive sponsor" in page
 
 
+def page_statements(client, url):
+    """The statements (with their parameters) a page ran, and the page (inside an app context)."""
+    statements = []
+
+    def record(_conn, _cursor, statement, parameters, *_args):
+        statements.append((statement, repr(parameters)))
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    return statements, response
+
+
 def test_page_queries_do_not_grow_with_the_case_file(app, client, people, escalation, sponsored):
     sign_in(client, app, people["csm"])
 
@@ -436,17 +452,7 @@ def test_page_queries_do_not_grow_with_the_case_file(app, client, people, escala
             db.session.commit()
 
     def count_queries():
-        statements = []
-
-        def record(_conn, _cursor, statement, *_args):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
-            response = client.get(f"/escalations/{escalation}")
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
-        assert response.status_code == 200
+        statements, response = page_statements(client, f"/escalations/{escalation}")
         return len(statements), text(response)
 
     with app.app_context():
@@ -457,6 +463,33 @@ def test_page_queries_do_not_grow_with_the_case_file(app, client, people, escala
         many, page = count_queries()
     assert many == few
     assert "Criterion 3" in page and "Decision 3" in page and "Sponsor says 3" in page
+
+
+def test_the_page_reads_each_thing_once(app, client, people, escalation, sponsored):
+    """A manager's page has three user pickers (roster, watchers, owner), names the sponsor
+    twice (case file, sponsorship section) and shows the survey twice (its panel, after-care):
+    each is read once, and the pickers still offer the right people."""
+    sign_in(client, app, people["manager"])
+    client.get(f"/escalations/{escalation}")  # the first view fills the app's caches
+    with app.app_context():
+        statements, response = page_statements(client, f"/escalations/{escalation}")
+    assert len(statements) == len(set(statements))
+    reads_of = {
+        "users' roles": "user_roles.role",
+        "sponsorships in the program": "sponsorships.status IN",
+        "surveys": "FROM escalation_surveys",
+        "pauses": "FROM escalation_pauses",
+    }
+    for table, marker in reads_of.items():
+        assert sum(marker in statement for statement, _ in statements) <= 1, table
+    page = text(response)
+    owner = page.split('name="owner_id"', 1)[1].split("</select>", 1)[0]
+    assert "Sakura CSM" in owner and "Kenji Exec" not in owner  # workers only
+    watchers = page.split('name="watcher_ids"', 1)[1].split("</select>", 1)[0]
+    assert "Kenji Exec" in watchers and "Maria Manager" in watchers
+    roster = page.split('name="user_id"', 1)[1].split("</select>", 1)[0]
+    assert all(name in roster for name in ("Sakura CSM", "Kenji Exec", "Eri Engineer"))
+    assert "Other CSM" in roster
 
 
 # Review findings (issue 12's case file).

@@ -347,7 +347,10 @@ def test_the_sweep_breaches_the_health_clock_and_tells_the_owner(app, account, c
         assert any("Health update cadence" in s for s in subjects)
         escalation = db.session.get(Escalation, escalation_id)
         shown = {
-            v.kind: v.state for v in clocks.views(escalation, FRIDAY_5PM + timedelta(hours=25))
+            v.kind: v.state
+            for v in clocks.views(
+                escalation, FRIDAY_5PM + timedelta(hours=25), clocks.pauses_of(escalation)
+            )
         }
         assert shown[ClockKind.HEALTH_UPDATE] == "breached"
         # Counted like the SLA's breaches: one breached clock of this kind.

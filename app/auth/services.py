@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import signals
+from app import request_memo, signals
 from app.audit import services as audit
 from app.auth.models import LoginAttempt, Role, User, UserRole, UserSession
 from app.extensions import db
@@ -290,5 +290,23 @@ def active_users(*roles: Role, columns=()) -> list:
 
 
 def user_choices(*roles: Role) -> list[tuple[str, str]]:
-    """(id, name) choices of a user picker: the active users holding any of the roles."""
-    return [(str(i), name) for i, name in active_users(*roles, columns=(User.id, User.name))]
+    """(id, name) choices of a user picker: the active users holding any of the roles, by
+    name. The active users are read once per request, whatever the pickers of the page."""
+    wanted = set(roles)
+    return [(str(i), name) for i, name, held in _active_users_with_roles() if held & wanted]
+
+
+def _active_users_with_roles() -> list[tuple[int, str, set[Role]]]:
+    def read():
+        rows = db.session.execute(
+            sa.select(User.id, User.name, UserRole.role)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(User.active.is_(True))
+            .order_by(User.name, User.id)
+        )
+        users: dict[int, tuple[int, str, set[Role]]] = {}
+        for user_id, name, role in rows:
+            users.setdefault(user_id, (user_id, name, set()))[2].add(role)
+        return list(users.values())
+
+    return request_memo.kept("active users with roles", read)

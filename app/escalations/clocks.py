@@ -169,10 +169,10 @@ class ClockView:
     stopped_at: datetime | None
 
 
-def views(escalation: Escalation, now: datetime) -> list[ClockView]:
-    """The latest clock of each kind, with the time left now."""
-    policy = policy_for(escalation)
-    calendar, pauses = calendar_for(policy), pauses_of(escalation)
+def views(escalation: Escalation, now: datetime, pauses: list[sla.Pause]) -> list[ClockView]:
+    """The latest clock of each kind, with the time left now (`pauses`: the escalation's
+    pauses by start, which its page has read already)."""
+    calendar = calendar_for(policy_for(escalation))
     latest: dict[ClockKind, SlaClock] = {}
     for clock in escalation.clocks:
         latest[clock.kind] = clock

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app import request_memo
 from app.accounts.models import Contact, ContactRole, Departure
 from app.accounts.services import add_timeline
 from app.audit import services as audit
@@ -82,10 +83,14 @@ class LinkRefused(Exception):
 
 
 def survey_of(escalation: Escalation) -> Survey | None:
-    """The escalation's survey (there is at most one), or None."""
-    return db.session.scalars(
-        sa.select(Survey).where(Survey.escalation_id == escalation.id)
-    ).first()
+    """The escalation's survey (there is at most one), or None; read once per request (the
+    page's survey panel and its after-care section both show it)."""
+    return request_memo.kept(
+        ("survey of", escalation.id),
+        lambda: db.session.scalars(
+            sa.select(Survey).where(Survey.escalation_id == escalation.id)
+        ).first(),
+    )
 
 
 def survey_contacts(escalation: Escalation) -> list[Contact]:

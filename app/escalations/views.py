@@ -190,10 +190,12 @@ def _page_context(escalation: Escalation, **forms) -> dict:
     now = utcnow()
     templates = queries.reply_templates(_language())
     can_work = can_work_escalation(current_user, escalation)
+    records = queries.page_records(escalation)
+    pauses = [(pause.paused_at, pause.resumed_at) for pause in records["pauses"]]
     context = dict(
         escalation=escalation,
-        clocks=clocks.views(escalation, now),
-        **queries.page_records(escalation),
+        clocks=clocks.views(escalation, now, pauses),
+        **records,
         history=history_for("escalation", escalation.id),
         can_work=can_work,
         can_comment=can_comment_escalation(current_user, escalation),

@@ -7,7 +7,9 @@ from calendar import monthrange
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
+from app import request_memo
 from app.accounts.models import Account
 from app.accounts.services import add_timeline
 from app.audit import services as audit
@@ -113,7 +115,24 @@ def nomination_by(escalation: Escalation) -> Sponsorship | None:
 
 def escalation_sponsor(escalation: Escalation, **_) -> list[User]:
     """The executive sponsor of the escalation's account (the case file names them)."""
-    return escalation_sponsors((escalation,)).get(escalation.id, [])
+    sponsorship = in_program(escalation.account_id)
+    return [sponsorship.sponsor] if sponsorship is not None else []
+
+
+def in_program(account_id: int) -> Sponsorship | None:
+    """The account's sponsorship in the program (active or in exit review) with its sponsor,
+    or None; read once per request (the escalation page's case file and sponsorship section
+    both name the sponsor)."""
+    return request_memo.kept(
+        ("sponsorship in program", account_id),
+        lambda: db.session.scalar(
+            sa.select(Sponsorship)
+            .where(Sponsorship.account_id == account_id, Sponsorship.status.in_(IN_PROGRAM))
+            .options(joinedload(Sponsorship.sponsor))
+            .order_by(Sponsorship.id.desc())
+            .limit(1)
+        ),
+    )
 
 
 def escalation_sponsors(escalations: tuple[Escalation, ...], **_) -> dict[int, list[User]]:

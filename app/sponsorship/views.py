@@ -4,11 +4,9 @@ actions, program results, executives' training."""
 from functools import cache
 from types import SimpleNamespace
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
 
 from app import signals
 from app.accounts.models import Account, LifecycleStatus
@@ -528,12 +526,7 @@ def escalation_sections(escalation, *, viewer, **_) -> list[signals.Section]:
 
 
 def _escalation_sponsor(escalation, viewer) -> signals.Section:
-    sponsorship = db.session.scalar(
-        sa.select(Sponsorship)
-        .where(Sponsorship.account_id == escalation.account_id, Sponsorship.status.in_(IN_PROGRAM))
-        .options(joinedload(Sponsorship.sponsor))
-        .order_by(Sponsorship.id.desc())
-    )
+    sponsorship = services.in_program(escalation.account_id)
     sponsor = sponsorship.sponsor if sponsorship is not None else None
     context = {
         "escalation": escalation,
