@@ -161,12 +161,11 @@ def _combos(owners_only: bool = False):
 
 
 def _figure_rows(days: LocalDays, where):
-    """SELECT of (day, tier_key, owner_key, figure, key, value) for every escalation matching
-    `where`, once per key it counts under."""
-    combos = _combos()
+    """SELECT of (day, tier_key, owner_key, figure, key, value) for the escalations matching
+    `where`, once per key they count under. The escalations are summed per day, tier and
+    owner first and those sums counted under each key, rather than each escalation joined
+    and sorted once per key (four times)."""
     e, a = escalations, accounts
-    tier_key = sa.case((combos.c.t == 1, a.c.tier), else_=ALL_TIERS)
-    owner_key = sa.case((combos.c.o == 1, e.c.owner_id), else_=ALL_OWNERS)
     day = days.day(e.c.created_at)
 
     def rows(figure: str, key, value=1, join=None, *conditions):
@@ -176,14 +175,14 @@ def _figure_rows(days: LocalDays, where):
         return (
             sa.select(
                 day.label("day"),
-                tier_key.label("tier_key"),
-                owner_key.label("owner_key"),
+                a.c.tier.label("tier"),
+                e.c.owner_id.label("owner_id"),
                 sa.literal(figure).label("figure"),
                 sa.cast(key, sa.String).label("key"),
                 sa.cast(value, sa.BigInteger).label("value"),
             )
-            .select_from(base.join(combos, sa.true()))
-            .where(where, sa.or_(combos.c.o == 0, e.c.owner_id.is_not(None)), *conditions)
+            .select_from(base)
+            .where(where, *conditions)
         )
 
     settled = sa.or_(clocks.c.stopped_at.is_not(None), clocks.c.breached_at.is_not(None))
@@ -236,7 +235,28 @@ def _figure_rows(days: LocalDays, where):
                 clocks.c.met.is_(True),
             )
         )
-    return sa.union_all(*parts).subquery("figure_rows")
+    rows_of = sa.union_all(*parts).subquery("figure_rows")
+    grouped = (rows_of.c.day, rows_of.c.tier, rows_of.c.owner_id, rows_of.c.figure, rows_of.c.key)
+    summed = (
+        sa.select(*grouped, sa.func.sum(rows_of.c.value).label("value"))
+        .group_by(*grouped)
+        .subquery("per_owner")
+    )
+    return _under_each_key(summed, _combos())
+
+
+def _under_each_key(summed, combos):
+    """`summed` (day, tier, owner_id, ..., value) once per key of `combos`: all tiers or the
+    row's, all owners or the row's (a row without an owner counts under all owners only)."""
+    tier_key = sa.case((combos.c.t == 1, summed.c.tier), else_=ALL_TIERS)
+    owner_key = sa.case((combos.c.o == 1, summed.c.owner_id), else_=ALL_OWNERS)
+    rest = [column for column in summed.c if column.key not in ("tier", "owner_id")]
+    return (
+        sa.select(tier_key.label("tier_key"), owner_key.label("owner_key"), *rest)
+        .select_from(summed.join(combos, sa.true()))
+        .where(sa.or_(combos.c.o == 0, summed.c.owner_id.is_not(None)))
+        .subquery("keyed")
+    )
 
 
 def _recount_days(days: LocalDays, first: date | None, last: date | None) -> None:
@@ -272,22 +292,24 @@ def _recount_days(days: LocalDays, first: date | None, last: date | None) -> Non
             ["tier_key", "owner_key", "grain", "period", "month", "figure", "key", "n"], grouped
         )
     )
-    combos = _combos(owners_only=True)
     e, a = escalations, accounts
-    owner_key = sa.case((combos.c.o == 1, e.c.owner_id), else_=ALL_OWNERS)
-    day = days.day(e.c.created_at)
+    day = days.day(e.c.created_at).label("day")
+    counted = (day, e.c.account_id, a.c.tier, e.c.owner_id)
+    per_owner = (  # each escalation read once, then counted under all owners and its own
+        sa.select(*counted, sa.func.count().label("n"))
+        .select_from(e.join(a, a.c.id == e.c.account_id))
+        .where(where)
+        .group_by(*counted)
+        .subquery("per_owner")
+    )
+    combos = _combos(owners_only=True)
+    owner_key = sa.case((combos.c.o == 1, per_owner.c.owner_id), else_=ALL_OWNERS)
+    account_day = (per_owner.c.day, per_owner.c.account_id, per_owner.c.tier)
     per_account = (
-        sa.select(
-            owner_key,
-            sa.literal(DAY),
-            day,
-            e.c.account_id,
-            a.c.tier,
-            sa.func.count(),
-        )
-        .select_from(e.join(a, a.c.id == e.c.account_id).join(combos, sa.true()))
-        .where(where, sa.or_(combos.c.o == 0, e.c.owner_id.is_not(None)))
-        .group_by(owner_key, day, e.c.account_id, a.c.tier)
+        sa.select(owner_key, sa.literal(DAY), *account_day, sa.func.sum(per_owner.c.n))
+        .select_from(per_owner.join(combos, sa.true()))
+        .where(sa.or_(combos.c.o == 0, per_owner.c.owner_id.is_not(None)))
+        .group_by(owner_key, *account_day)
     )
     db.session.execute(
         sa.insert(counts_table).from_select(
