@@ -356,7 +356,19 @@ def test_the_account_page_shows_the_coverage_card(
     make_contact(account, name="Gone Exec", departure=Departure.LEFT, departed_on=date(2026, 1, 15))
     met(app, account, 30, [people["exec"], people["csm"]], [cio])
     login(client, app, people["csm"])
-    page = client.get(f"/accounts/{account}").get_data(as_text=True)
+    reads = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "FROM contacts" in statement:
+            reads.append(statement)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            page = client.get(f"/accounts/{account}").get_data(as_text=True)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert len(reads) == 1  # the card uses the contacts the page loaded
     assert "Relationship coverage" in page
     assert "Hanako Sato" in page and "Kenji Exec" in page
     assert "Strong" in page and "Cold" in page
