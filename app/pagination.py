@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask_babel import format_number
+from flask_sqlalchemy.pagination import SelectPagination
 
 from app.extensions import db
 
@@ -72,3 +73,27 @@ def paginate_by_ids(
         by_id = {row.id: row for row in rows.unique()}
         ids_page.items = [by_id[i] for i in ids]
     return ids_page
+
+
+class CountedPagination(SelectPagination):
+    """A page whose statement also counts all the rows (`count(*) OVER ()`): one statement
+    where db.paginate runs two. The rows are counted apart only for a page past the end."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].add_columns(sa.func.count().over())
+        select = select.limit(self.per_page).offset(self._query_offset)
+        rows = self._query_args["session"].execute(select).all()
+        self._counted = rows[0][-1] if rows else (0 if self.page == 1 else None)
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        return self._counted if self._counted is not None else super()._query_count()
+
+
+def paginate_counted(select: sa.Select, page: int, per_page: int) -> CountedPagination:
+    """db.paginate(select, page=page, per_page=per_page, error_out=False) in one statement:
+    for a select whose rows are dear to find (a ranked search), found once rather than once
+    for the page and again for the count."""
+    return CountedPagination(
+        select=select, session=db.session, page=page, per_page=per_page, error_out=False
+    )

@@ -106,6 +106,45 @@ def test_the_list_takes_the_same_queries_for_3_or_20_notes(app, client, login_as
     assert client.get("/knowledge/").headers["X-SQL-Queries"] == plain_few
 
 
+def test_a_search_counts_its_matches_on_every_page(app, client, login_as):
+    author = login_as("csm")
+    for n in range(23):
+        write_note(app, author, title=f"請求 note {n}")
+    write_note(
+        app,
+        author,
+        title="Unrelated outage",
+        symptoms="The dashboard is down.",
+        resolution="Restarted.",
+        tags="Outage",
+    )
+    postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    searches = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "search_vector" in statement or "knowledge_fts" in statement:
+            searches.append(statement)
+
+    def shown(page):
+        searches.clear()
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", record)
+            try:
+                response = client.get("/knowledge/", query_string={"q": "請求", "page": page})
+            finally:
+                sa.event.remove(db.engine, "before_cursor_execute", record)
+        html = response.get_data(as_text=True)
+        count = re.search(r'<span class="count">([\d,]+)</span>', html).group(1)
+        return count, html.count("請求 note"), len(searches)
+
+    # PostgreSQL counts the matches as it ranks them (FTS5's ranking cannot share a
+    # statement with a count); a page past the end counts them apart.
+    matched = 1 if postgres else 2
+    assert shown(1) == ("23", 20, matched)
+    assert shown(2) == ("23", 3, matched)
+    assert shown(9) == ("23", 0, 2)
+
+
 # Writing, changing, deleting ---------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.knowledge import analysis, rights, search
 from app.knowledge.models import KnowledgeNote, KnowledgeTag
 from app.models import DomainError
-from app.pagination import paginate_by_ids
+from app.pagination import paginate_by_ids, paginate_counted
 
 ENTITY = "knowledge_note"
 NOTE_FIELDS = ("title", "symptoms", "resolution")
@@ -149,7 +149,10 @@ def note_list(q: str, page: int):
 
 def _paginate_ranked(ids_stmt, page: int):
     """A page of notes in the order of a ranked select of their ids."""
-    ids_page = db.paginate(ids_stmt, page=page, per_page=PER_PAGE, error_out=False)
+    if db.engine.dialect.name == "postgresql":  # ranked and counted in one statement
+        ids_page = paginate_counted(ids_stmt, page, PER_PAGE)
+    else:  # SQLite: FTS5's bm25() cannot share its statement with a window function
+        ids_page = db.paginate(ids_stmt, page=page, per_page=PER_PAGE, error_out=False)
     ids = list(ids_page.items)
     if ids:
         rows = db.session.scalars(
