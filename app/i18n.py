@@ -7,9 +7,10 @@ text when a template shows them. Import lazy translations from here, never from 
 (tests/test_hostile_render.py keeps it so).
 """
 
-from flask_babel import gettext, ngettext, pgettext
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
+
+from app.formatting import request_translations
 
 
 class LazyText(LazyString):
@@ -17,6 +18,24 @@ class LazyText(LazyString):
 
     def __html__(self):
         return str(escape(str(self)))
+
+
+# Flask-Babel's gettext, ngettext and pgettext, to the letter (formatted only when given
+# variables; ngettext always has `num`), with the request's translations looked up once: a
+# page shows dozens of lazy labels, and Flask-Babel looks the translations up for each.
+def gettext(string: str, /, **variables) -> str:
+    text = request_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def pgettext(context: str, string: str, /, **variables) -> str:
+    text = request_translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, num: int, /, **variables) -> str:
+    variables.setdefault("num", num)
+    return request_translations().ungettext(singular, plural, num) % variables
 
 
 def lazy_gettext(string: str, **variables) -> LazyText:

@@ -63,7 +63,10 @@ def folder(app, tmp_path, monkeypatch):
 
 
 def make_schedule(app, owner_id, recipients=(), **values) -> int:
-    """An enabled daily escalation register (CSV) of every escalation, due a minute ago."""
+    """An enabled daily escalation register (CSV) of every escalation, due a minute ago. Its
+    daily time is twelve hours away, so a test that moves the clock by minutes or hours (the
+    retries) never reaches the next day's run, whatever the time of day it runs at."""
+    opposite = (datetime.now(ZoneInfo("Asia/Tokyo")) + timedelta(hours=12)).time()
     defaults = dict(
         name="Daily register",
         kind=ExportKind.ESCALATIONS,
@@ -71,7 +74,7 @@ def make_schedule(app, owner_id, recipients=(), **values) -> int:
         encoding=CsvEncoding.UTF8_BOM,
         filters={"view": "all"},
         frequency=Frequency.DAILY,
-        run_time=time(7, 0),
+        run_time=time(opposite.hour, 0),
         timezone="Asia/Tokyo",
         keep_files=10,
         enabled=True,

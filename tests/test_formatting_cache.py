@@ -2,17 +2,24 @@
 pattern once per locale and the enum labels are translated once per language, yet both write
 exactly what Flask-Babel writes, in the reader's zone and language, and follow force_locale."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import pytz
 from babel.numbers import format_currency
 from flask import g
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_date, format_datetime
 
 from app.escalations.models import Severity, Status
-from app.formatting import NAMED_FORMATS, from_minor_units, label, local_datetime, money
+from app.formatting import (
+    NAMED_FORMATS,
+    from_minor_units,
+    label,
+    local_date,
+    local_datetime,
+    money,
+)
 
 MOMENTS = [
     datetime(2026, 1, 1, 0, 0, tzinfo=ZoneInfo("UTC")),
@@ -36,6 +43,26 @@ def test_datetime_filter_writes_what_flask_babel_writes(app, locale, zone):
                     moment, "yyyy-MM-dd HH:mm"
                 )
     assert "" == local_datetime(None)
+
+
+@pytest.mark.parametrize("locale", ["en", "ja"])
+def test_date_filter_writes_what_flask_babel_writes(app, locale):
+    days = [date(2026, 1, 1), date(2026, 2, 28), date(2027, 12, 31)]
+    with app.test_request_context():
+        with force_locale(locale):
+            g._flask_babel.babel_tzinfo = pytz.timezone("Asia/Tokyo")
+            for day in days:
+                for fmt in NAMED_FORMATS:
+                    assert local_date(day, fmt) == format_date(day, fmt)
+                assert local_date(day, "yyyy/MM/dd") == format_date(day, "yyyy/MM/dd")
+            # A date-time is the date in the reader's zone: 31 July 23:59 UTC is 1 August.
+            assert local_date(MOMENTS[2]) == format_date(MOMENTS[2])
+            assert local_date(MOMENTS[2]) == format_date(date(2026, 8, 1))
+        with force_locale("en"):
+            assert local_date(days[0], "long") == "January 1, 2026"
+        with force_locale("ja"):
+            assert local_date(days[0], "long") == "2026年1月1日"
+    assert local_date(None) == ""
 
 
 def test_datetime_filter_shows_the_readers_zone(app):

@@ -135,3 +135,31 @@ def test_an_automatic_nomination_reason_reads_in_the_readers_language(
     _set_locale(app, csm, "ja")
     japanese = client.get(f"/sponsorships/{sid}").get_data(as_text=True)
     assert f"役員エスカレーション#{eid}：Cancellation threatened" in japanese
+
+
+def test_a_message_is_kept_as_what_it_says_whichever_lazy_text_made_it(app):
+    """The app's lazy texts (app.i18n) and Flask-Babel's own are stored as their source text
+    and parameters, then shown in each reader's language, not frozen in the writer's."""
+    import flask_babel
+    from flask_babel import force_locale
+
+    from app.i18n import lazy_gettext, lazy_ngettext, lazy_pgettext
+    from app.notifications import messages
+
+    made = [
+        lazy_gettext("Escalations"),
+        flask_babel.lazy_gettext("Escalations"),
+        lazy_pgettext("label separator", ": "),
+        lazy_ngettext("%(num)d unread notification", "%(num)d unread notifications", 2),
+    ]
+    with app.test_request_context():
+        for text in made:
+            data = messages.as_data(text)
+            assert isinstance(data, dict) and data["a"] == list(text._args)
+            with force_locale("ja"):
+                japanese = messages.render(data)
+                assert japanese == str(text)
+            with force_locale("en"):
+                assert messages.render(data) == str(text)
+        with force_locale("ja"):
+            assert messages.render(messages.as_data(made[0])) != "Escalations"

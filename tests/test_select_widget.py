@@ -43,3 +43,31 @@ def test_chosen_options_are_selected_and_labels_escaped():
     assert '<option selected value="1">Aiko</option>' in watchers
     assert '<option selected value="3">Ren</option>' in watchers
     assert '<option value="2">' in watchers
+
+
+def test_a_renamed_person_is_shown_by_their_new_name():
+    """Options are kept per (value, label, selected): a new name is a new option, never the
+    old one drawn again."""
+    before = SelectField(choices=[("7", "Aiko Sato")]).bind(Form(), "owner")
+    before.process(None, "7")
+    assert '<option selected value="7">Aiko Sato</option>' in str(before())
+    after = SelectField(choices=[("7", "Aiko Tanaka"), ("8", "Ren")]).bind(Form(), "owner")
+    after.process(None, "8")
+    drawn = str(after())
+    assert '<option value="7">Aiko Tanaka</option>' in drawn
+    assert "Sato" not in drawn
+    assert '<option selected value="8">Ren</option>' in drawn
+
+
+def test_the_kept_options_stay_bounded(monkeypatch):
+    from app import forms
+
+    monkeypatch.setattr(forms, "_OPTIONS_KEPT", 50)
+    forms._OPTIONS.clear()
+    choices = [(str(n), f"Person {n} <{n}>") for n in range(120)]
+    field = SelectMultipleField(choices=choices).bind(Form(), "watchers")
+    field.process(None, ["3", "110"])
+    drawn = str(field())
+    assert drawn == _wtforms_markup(field)
+    assert len(forms._OPTIONS) <= 50
+    assert str(field()) == drawn  # drawn again from what is kept, and what was dropped

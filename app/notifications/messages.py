@@ -14,14 +14,19 @@ the catalogs (`legacy_text`).
 import re
 from functools import cache
 
+import flask_babel
 from flask import current_app
-from flask_babel import force_locale, get_translations, gettext, ngettext, pgettext
+from flask_babel import force_locale, get_translations
 from flask_babel.speaklater import LazyString
 
-from app.i18n import LazyText
+from app.i18n import LazyText, gettext, ngettext, pgettext
 
 _FUNCS = {"gettext": gettext, "pgettext": pgettext, "ngettext": ngettext}
-_NAMES = {func: name for name, func in _FUNCS.items()}
+# A lazy text names its function: app.i18n's (what the app makes) or Flask-Babel's own, which
+# say the same.
+_NAMES = {func: name for name, func in _FUNCS.items()} | {
+    getattr(flask_babel, name): name for name in _FUNCS
+}
 _KINDS: dict[str, tuple[LazyString, frozenset[str]]] = {}
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
