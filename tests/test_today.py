@@ -415,3 +415,37 @@ def test_my_escalations_are_ordered_by_their_nearest_clock(
     assert positions == sorted(positions)
     assert "Paused" not in html  # the seventh: the block shows six
     assert html.count("Due in 1 h, and in 9 h") == 1
+
+
+def test_my_nominations_put_the_undecided_first_then_the_latest(
+    client, app, people, make_account, make_sponsorship
+):
+    """The block shows six of the CSM's nominations, those still undecided first, then the
+    latest decided; its count is all of them; another person's nomination is not there."""
+    now = utcnow()
+    made = [
+        # (account name, status, nominated hours ago)
+        ("Undecided old", SponsorshipStatus.NOMINATED, 90),
+        ("Undecided new", SponsorshipStatus.NOMINATED, 50),
+        *((f"Declined {h}", SponsorshipStatus.DECLINED, h) for h in (1, 2, 3, 4, 5, 6)),
+    ]
+    for name, status, hours in made:
+        make_sponsorship(
+            make_account(name=name),
+            status=status,
+            nominated_by_id=people["csm"],
+            nominated_at=now - timedelta(hours=hours),
+        )
+    make_sponsorship(make_account(name="Someone else's"), nominated_by_id=people["other"])
+    nominations = block(page(client, app, people["csm"]), "my-nominations")
+    shown = sorted((name for name, *_ in made if name in nominations), key=nominations.index)
+    assert shown == [
+        "Undecided new",
+        "Undecided old",
+        "Declined 1",
+        "Declined 2",
+        "Declined 3",
+        "Declined 4",
+    ]
+    assert '<span class="count">8</span>' in nominations
+    assert "Someone else" not in nominations

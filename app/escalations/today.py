@@ -34,7 +34,6 @@ from app.main.today import (
     WATCH,
     Block,
     Link,
-    capped_count,
     first_rows,
     section,
 )
@@ -77,10 +76,13 @@ def _by_nearest_clock(base: sa.Select, now: datetime) -> list[ClockRow]:
 def _my_escalations(viewer, now: datetime) -> Block:
     filters = queries.EscalationFilters(view="mine", sort="update_due")
     base = queries.filtered_escalations(filters, viewer, now)
+    # Counted as the "mine" list counts it, owned then watched: counting `base` tested
+    # owner-or-watcher on every open escalation until the cap, 2.1 ms for the bench CSM.
+    count = db.session.scalar(queries.mine_view_count(filters, viewer, now, CAP))
     return Block(
         "my-escalations",
         _("My escalations by SLA clock"),
-        capped_count(base),
+        count,
         _by_nearest_clock(base, now),
         [Link(_("See all my escalations"), _list("mine", sort="update_due"))],
         _("No open escalations on your queue: nothing to chase today."),

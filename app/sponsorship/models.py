@@ -106,6 +106,10 @@ class Sponsorship(TimestampMixin, db.Model):
         ),
         sa.Index("ix_sponsorships_status", "status"),
         sa.Index("ix_sponsorships_sponsor", "sponsor_id", "status"),
+        # The escalation page's "nominated from this escalation", and a CSM's nominations
+        # (Today) sorted from the index alone before their rows are read.
+        sa.Index("ix_sponsorships_escalation", "escalation_id"),
+        sa.Index("ix_sponsorships_nominated_by", "nominated_by_id", "status", "nominated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
