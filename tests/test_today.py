@@ -449,3 +449,55 @@ def test_my_nominations_put_the_undecided_first_then_the_latest(
     ]
     assert '<span class="count">8</span>' in nominations
     assert "Someone else" not in nominations
+
+
+def test_an_executives_blocks_show_their_own_first_then_the_largest(
+    client, app, people, make_account, make_escalation, make_sponsorship
+):
+    """Executive escalations: those on the accounts the executive sponsors first, then by ARR
+    at risk (none last), six in all, counted in full. Nominations waiting for approval: the
+    oldest first, six, counted in full; one proposed to another executive is not there."""
+    now = utcnow()
+    sponsored = make_account(name="Sponsored Co")
+    make_sponsorship(
+        sponsored, status=SponsorshipStatus.ACTIVE, sponsor_id=people["exec"], started_on=now
+    )
+    other = make_account(name="Other Co")
+    for title, account, arr in [
+        ("Own small", sponsored, 1_000),
+        ("Large", other, 90_000),
+        ("Middle", other, 50_000),
+        ("No figure", other, None),
+        ("Small", other, 5_000),
+        ("Smaller", other, 2_000),
+        ("Smallest", other, 1_500),
+    ]:
+        make_escalation(
+            account,
+            title=title,
+            status=Status.INVESTIGATING,
+            executive=True,
+            arr_at_risk_minor=arr,
+            arr_at_risk_currency="JPY",
+        )
+    for hours in (5, 1, 9, 3, 7, 2, 8):
+        make_sponsorship(
+            make_account(name=f"Waiting {hours} h"), nominated_at=now - timedelta(hours=hours)
+        )
+    make_sponsorship(make_account(name="Proposed to another"), sponsor_id=people["manager"])
+    html = page(client, app, people["exec"])
+
+    def shown(key, names):
+        part = block(html, key)
+        return sorted((n for n in names if n in part), key=part.index), part
+
+    titles, executive = shown(
+        "executive-escalations",
+        ["Own small", "Large", "Middle", "No figure", "Small", "Smaller", "Smallest"],
+    )
+    assert titles == ["Own small", "Large", "Middle", "Small", "Smaller", "Smallest"]
+    assert '<span class="count">7</span>' in executive
+    names, approvals = shown("approvals", [f"Waiting {h} h" for h in range(1, 10)])
+    assert names == [f"Waiting {h} h" for h in (9, 8, 7, 5, 3, 2)]
+    assert '<span class="count">7</span>' in approvals
+    assert "Proposed to another" not in approvals

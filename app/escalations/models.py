@@ -165,7 +165,17 @@ class Escalation(TimestampMixin, db.Model):
             postgresql_where=sa.text("promise_warned_at IS NULL AND resolved_at IS NULL"),
             sqlite_where=sa.text("promise_warned_at IS NULL AND resolved_at IS NULL"),
         ),
-        sa.Index("ix_escalations_executive", "executive", "status"),
+        # The executive view and Today's executive blocks: which of the open ones are on an
+        # account, and their ARR at risk, read from the index alone (0024).
+        sa.Index(
+            "ix_escalations_executive",
+            "executive",
+            "status",
+            "account_id",
+            "arr_at_risk_minor",
+            "created_at",
+            "id",
+        ),
         sa.Index("ix_escalations_updated", "updated_at"),  # the reports rollup's changes
         # Those whose post-mortem may be due, by resolution time (Today; 0019).
         sa.Index(

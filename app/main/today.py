@@ -37,6 +37,15 @@ def first_rows(rows: sa.Select, counted: sa.Select, cap: int = CAP) -> tuple[lis
     return [row[0] for row in found], (found[0][1] if found else 0)
 
 
+def shown_first(entity, conditions, order, *options) -> sa.Select:
+    """The first ROWS rows of `entity` meeting `conditions`, in `order`, with their loader
+    options: their ids are sorted first (from an index alone where one holds the sort's
+    columns), then only those rows are read. Sorting every matching row whole, with the
+    relationships it joins eagerly, cost a busy executive's Today page 10 ms for one block."""
+    ids = sa.select(entity.id).where(*conditions).order_by(*order).limit(ROWS)
+    return sa.select(entity).where(entity.id.in_(ids)).order_by(*order).options(*options)
+
+
 def count_text(count: int, cap: int = CAP) -> str:
     """A block's count as the reader writes numbers, "99+" above the cap."""
     return pagination.count_text(count, cap)
