@@ -109,6 +109,8 @@ class Sponsorship(TimestampMixin, db.Model):
         # The escalation page's "nominated from this escalation", and a CSM's nominations
         # (Today) sorted from the index alone before their rows are read.
         sa.Index("ix_sponsorships_escalation", "escalation_id"),
+        # Those created since the last eligibility review (its pages; 0025).
+        sa.Index("ix_sponsorships_created", "created_at"),
         sa.Index("ix_sponsorships_nominated_by", "nominated_by_id", "status", "nominated_at", "id"),
     )
 

@@ -21,7 +21,7 @@ snapshot row's lock instead of computing too.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -220,13 +220,25 @@ class Candidates:
     reviewed_at: datetime
 
 
-def _nominated_since() -> sa.Select:
+# A sponsorship created this long before the review's time may still postdate what the
+# review read (it runs for a second or so): only older ones are certainly not among the
+# candidates, so only those are left unread.
+REVIEW_MARGIN = timedelta(days=1)
+
+
+def _nominated_since(reviewed_at: datetime) -> sa.Select:
     """Where the stored candidates nominated or sponsored since the review stand in the
-    review's order (few: the review left out every account with one in progress)."""
+    review's order (few: the review left out every account with one in progress, so only a
+    sponsorship created since can be on a candidate). Read from the sponsorships created
+    since, by ix_sponsorships_created: joining all 2,500 in progress to the 16,354 candidates
+    of the bench book took 5.7 ms on every page of the review."""
     return (
         sa.select(EligibilityCandidate.position)
         .join(Sponsorship, Sponsorship.account_id == EligibilityCandidate.account_id)
-        .where(Sponsorship.status.in_(OPEN_SPONSORSHIP))
+        .where(
+            Sponsorship.created_at >= reviewed_at - REVIEW_MARGIN,
+            Sponsorship.status.in_(OPEN_SPONSORSHIP),
+        )
         .order_by(EligibilityCandidate.position)
     )
 
@@ -267,7 +279,7 @@ def entry_candidates(review: ProgramSnapshot, page_no: int) -> Candidates:
         )
         for rule in review.figures.get("rules", [])
     }
-    taken = list(db.session.scalars(_nominated_since()))
+    taken = list(db.session.scalars(_nominated_since(review.computed_at)))
     in_program = sa.select(Sponsorship.account_id).where(Sponsorship.status.in_(OPEN_SPONSORSHIP))
     rows = db.session.execute(
         sa.select(EligibilityCandidate, Account)
