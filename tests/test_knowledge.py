@@ -106,6 +106,31 @@ def test_the_list_takes_the_same_queries_for_3_or_20_notes(app, client, login_as
     assert client.get("/knowledge/").headers["X-SQL-Queries"] == plain_few
 
 
+def test_the_latest_notes_are_counted_up_to_the_cap(app, client, login_as, monkeypatch):
+    """Without a search the list counts its notes only up to the lists' cap: the heading
+    says "4+", the pages end at the cap and the page says how to find the others."""
+    monkeypatch.setattr(services, "LIST_COUNT_CAP", 4)
+    monkeypatch.setattr(services, "PER_PAGE", 2)
+    author = login_as("csm")
+    for n in range(5):
+        write_note(app, author, title=f"Note {n}")
+
+    def page(number):
+        response = client.get(f"/knowledge/?page={number}")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    first = page(1)
+    assert '<span class="count">4+</span>' in first
+    assert "Showing the latest 4 notes: search to find the others." in first
+    second = page(2)
+    assert [first.count('<article class="card"'), second.count('<article class="card"')] == [2, 2]
+    assert "page=3" not in second  # the pages offered end at the cap
+    write_note(app, author, title="請求 only")
+    found = client.get("/knowledge/?q=請求").get_data(as_text=True)
+    assert "Showing the latest" not in found and "請求 only" in found
+
+
 def test_a_search_counts_its_matches_on_every_page(app, client, login_as):
     author = login_as("csm")
     for n in range(23):

@@ -18,7 +18,7 @@ from app.extensions import db
 from app.knowledge import analysis, rights, search
 from app.knowledge.models import KnowledgeNote, KnowledgeTag
 from app.models import DomainError
-from app.pagination import paginate_by_ids, paginate_counted
+from app.pagination import LIST_COUNT_CAP, paginate_by_ids, paginate_counted
 
 ENTITY = "knowledge_note"
 NOTE_FIELDS = ("title", "symptoms", "resolution")
@@ -143,7 +143,10 @@ def note_list(q: str, page: int):
     newest = sa.select(KnowledgeNote).order_by(
         KnowledgeNote.updated_at.desc(), KnowledgeNote.id.desc()
     )
-    found = paginate_by_ids(newest, KnowledgeNote, page, *LIST_OPTIONS, per_page=PER_PAGE)
+    # Counted up to the lists' cap: counting every note cost 2.7 ms on 10,000 of them.
+    found = paginate_by_ids(
+        newest, KnowledgeNote, page, *LIST_OPTIONS, per_page=PER_PAGE, count_cap=LIST_COUNT_CAP
+    )
     return found, "unsearchable" if q else "latest"
 
 
