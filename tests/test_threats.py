@@ -1603,3 +1603,14 @@ def test_explain_says_why_in_the_readers_language(app):
         generic = str(explain("no.such.rule"))
     assert english and english != finding.rule
     assert generic and generic != english
+
+
+def test_a_gate_finds_every_word_held_overlapping_and_inside_others():
+    from app.escalations.threats.vocabulary import Gate
+
+    gate = Gate(["else", "elsewhere", "where", "here", "ice", "port", "解約", "約"])
+    assert gate.present("we'll be looking elsewhere") == {"else", "elsewhere", "where", "here"}
+    assert gate.present("the invoice report") == {"ice", "port"}
+    assert gate.present("解約します") == {"解約", "約"}
+    assert gate.present("nothing to see") == frozenset()
+    assert Gate([]).present("anything") == frozenset()

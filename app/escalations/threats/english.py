@@ -114,10 +114,14 @@ PERSON = re.compile(
     r"\b(?:colleague|co-?worker|manager|boss|lead|admin|administrator|assistant|employee|intern|"
     r"contact|champion|sponsor|director|teammate|cfo|ceo|cto|vp)s? (?:is|are|was|will be)\b"
 )
+# The lookbehinds are tried only where a word starting with one of the phrases' first letters
+# begins (all of them are zero-width at one position, so their order does not change what
+# matches): 13 -> 3 µs a sentence.
 SETTLED = re.compile(
+    r"\b(?=[bcdnprsw])"
     r"(?<!not )(?<!n't )(?<!never )(?<!unless )(?<!until )(?<!until it's )(?<!until it is )"
     r"(?<!isn't )(?<!not fully )(?<!not yet )(?<!unless it's )(?<!if it's )(?<!gets )(?<!get )"
-    r"\b(?:resolved|settled|withdr[ae]wn?|backed down|calmed down|sorted out|chose you|"
+    r"(?:resolved|settled|withdr[ae]wn?|backed down|calmed down|sorted out|chose you|"
     r"picked you|selected you|went with you|decided to stay|(?:choosing|picking|selecting) you|"
     r"(?:still )?cho(?:o|)se you|"
     r"no longer (?:considering|thinking|planning|threatening)|were reassured|was reassured)\b"
@@ -1152,6 +1156,11 @@ GATE = Gate(
     [word for words in GATE_WORDS.values() for word in words]
     + [word for rule in RULES for word in rule.gate or ()]
 )
+# The rules each gate word lets run, so a sentence tries only the rules its words open.
+RULES_BY_WORD: dict[str, list[int]] = {}
+for _index, _rule_ in enumerate(RULES):
+    for _word in _rule_.gate or GATE_WORDS[_rule_.key]:
+        RULES_BY_WORD.setdefault(_word, []).append(_index)
 
 
 def _fold(sentence: str) -> tuple[str, list[int] | range]:
@@ -1205,10 +1214,9 @@ def read(sentence: str) -> dict[str, tuple[str, tuple[tuple[int, int], ...]]]:
     found: dict[str, tuple[str, tuple[tuple[int, int], ...]]] = {}
     present = GATE.present(folded)
     asked = ASKED.search(folded)
-    for rule in RULES:
+    opened = sorted({index for word in present for index in RULES_BY_WORD.get(word, ())})
+    for rule in (RULES[index] for index in opened):  # in RULES' order
         if rule.flag in found or (rule.flag == LEGAL and law_firm):
-            continue
-        if not present & (rule.gate or GATE_WORDS[rule.key]):
             continue
         if rule.context and not rule.context.search(folded):
             continue
