@@ -335,6 +335,39 @@ def test_suggestions_while_typing_are_json(app, client, login_as, make_user):
     assert client.get("/knowledge/suggest?q=%22NEAR(").status_code == 200
 
 
+def test_suggestions_put_the_notes_holding_a_telling_word_first(app, client, login_as, monkeypatch):
+    """A word most notes hold says little: a note that holds the description's rare word comes
+    before notes that only repeat a common one, and those still fill the list after it."""
+    from app.knowledge import search
+
+    monkeypatch.setattr(search, "MIN_NOTES_FOR_SHARE", 4)
+    author = login_as("csm")
+    common = [
+        write_note(
+            app,
+            author,
+            title=f"ご連絡の件 {n}",
+            symptoms="連絡が来た。連絡を返した。また連絡が来た。",
+            resolution="連絡済み",
+            tags="",
+        )
+        for n in range(4)
+    ]
+    rare = write_note(
+        app,
+        author,
+        title="経理からの問い合わせ",
+        symptoms="先月分が二通届いた。請求書の再発行を希望。",
+        resolution="片方を取り消した",
+        tags="",
+    )
+    write_note(app, author, title="VPN接続", symptoms="切断される", resolution="再接続", tags="")
+    found = client.get("/knowledge/suggest", query_string={"q": "請求書についてのご連絡"})
+    ids = [note["id"] for note in found.get_json()["notes"]]
+    assert ids[0] == rare
+    assert sorted(ids[1:]) == sorted(common)
+
+
 def test_the_escalation_page_shows_notes_that_may_help(
     app, client, login_as, make_account, make_user
 ):

@@ -185,14 +185,6 @@ _FOUND_KEPT = 2048
 _FOUND_LOCK = Lock()
 
 
-def _notes_mark() -> tuple:
-    """What moves whenever a note is written or edited: the newest note and the latest change
-    (two index lookups). A deletion moves neither: see notes_for_escalation."""
-    newest = sa.select(sa.func.max(KnowledgeNote.id)).scalar_subquery()
-    changed = sa.select(sa.func.max(KnowledgeNote.updated_at)).scalar_subquery()
-    return tuple(db.session.execute(sa.select(newest, changed)).one())
-
-
 def notes_for_escalation(escalation: Escalation, limit: int = 3) -> list[KnowledgeNote]:
     """Notes that may help with an escalation: similar in title, tags and description (not the
     notes written from it).
@@ -200,13 +192,13 @@ def notes_for_escalation(escalation: Escalation, limit: int = 3) -> list[Knowled
     Ranking every note that shares a word with the escalation took 25-30 ms of PostgreSQL
     time on the bench book (3,000-4,700 of 10,000 notes match some word), on every view of
     the escalation page. The ids found are kept per process for the escalation's text and
-    the notes' mark (_notes_mark): a note written or edited since searches again, and so
+    the notes' mark (search.notes_mark): a note written or edited since searches again, and so
     does a found note deleted since (deleting any other note leaves the best ones as they
     were). The page never shows a result older than the notes and the escalation it shows.
     Notes are readable by everyone signed in: nothing kept depends on the reader."""
     text = "\n".join([escalation.title, *escalation.tags, escalation.description])
     text = text[:SUGGEST_TEXT_CHARS]
-    key = (escalation.id, text, _notes_mark(), limit)
+    key = (escalation.id, text, search.notes_mark(), limit)
     with _FOUND_LOCK:
         found = _FOUND_FOR_ESCALATION.get(key)
         if found is not None:
@@ -231,10 +223,7 @@ def _notes_by_id(ids: list[int]) -> dict[int, KnowledgeNote]:
 
 def _search_for_escalation(escalation: Escalation, text: str, limit: int) -> list[int]:
     own = sa.select(KnowledgeNote.id).where(KnowledgeNote.escalation_id == escalation.id)
-    ids = search.matching(text, search.ANY)
-    if ids is None:
-        return []
-    return list(db.session.scalars(ids.where(KnowledgeNote.id.not_in(own)).limit(limit)))
+    return search.best(text, limit, search.ANY, own)
 
 
 # Written from a post-mortem --------------------------------------------------------------------
