@@ -21,6 +21,7 @@ from app.accounts.models import Account, Channel, Contact, ContactRole, Lifecycl
 from app.auth.models import Role, User
 from app.escalations.models import Category, Escalation, IntakeChannel, Severity
 from app.extensions import db
+from app.knowledge import search as knowledge_search
 from app.knowledge import services as knowledge_services
 from app.sponsorship.models import ProgramSettings, Sponsorship, SponsorshipStatus, TrainingRecord
 from config import TestingConfig
@@ -97,6 +98,7 @@ def clean_database(app):
     """Every test starts from empty tables (and ids: no result kept for an id lingers)."""
     yield
     knowledge_services._FOUND_FOR_ESCALATION.clear()
+    knowledge_search.forget_term_counts()  # ids restart: a mark may come back
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]

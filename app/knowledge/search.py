@@ -106,6 +106,11 @@ def term_counts(mark: tuple) -> tuple[int, dict[str, int]]:
     return notes, holding
 
 
+def forget_term_counts() -> None:
+    with _term_counts_lock:
+        _term_counts["mark"] = None
+
+
 def _held_by(group, holding: dict[str, int]) -> int:
     """About how many notes the group matches: those holding its long form, or its rarest
     short part (at least that many; 0 exactly when it matches none)."""
