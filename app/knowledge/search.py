@@ -91,8 +91,9 @@ def notes_mark() -> tuple:
 
 def term_counts(mark: tuple) -> tuple[int, dict[str, int]]:
     """(notes, {word: notes holding it}) on PostgreSQL, as counted since the notes' `mark`
-    last moved (36 ms for 10,000 notes). A note deleted since is still counted: no word is
-    held by fewer notes than counted."""
+    last moved (36 ms for 10,000 notes). A deletion moves no mark, so a note deleted since
+    may still be counted: no word is held by more notes than counted, and a word counted in
+    none is in none."""
     with _term_counts_lock:
         if _term_counts["mark"] == mark:
             return _term_counts["notes"], _term_counts["holding"]
