@@ -198,14 +198,15 @@ def notes_for_escalation(escalation: Escalation, limit: int = 3) -> list[Knowled
     Notes are readable by everyone signed in: nothing kept depends on the reader."""
     text = "\n".join([escalation.title, *escalation.tags, escalation.description])
     text = text[:SUGGEST_TEXT_CHARS]
-    key = (escalation.id, text, search.notes_mark(), limit)
+    mark = search.notes_mark()
+    key = (escalation.id, text, mark, limit)
     with _FOUND_LOCK:
         found = _FOUND_FOR_ESCALATION.get(key)
         if found is not None:
             _FOUND_FOR_ESCALATION.move_to_end(key)
     rows = _notes_by_id(found) if found is not None else None
     if rows is None or len(rows) < len(found):  # not kept, or a found note was deleted
-        found = _search_for_escalation(escalation, text, limit)
+        found = _search_for_escalation(escalation, text, limit, mark)
         rows = _notes_by_id(found)
         with _FOUND_LOCK:
             _FOUND_FOR_ESCALATION[key] = found
@@ -221,9 +222,9 @@ def _notes_by_id(ids: list[int]) -> dict[int, KnowledgeNote]:
     return {row.id: row for row in rows}
 
 
-def _search_for_escalation(escalation: Escalation, text: str, limit: int) -> list[int]:
+def _search_for_escalation(escalation: Escalation, text: str, limit: int, mark) -> list[int]:
     own = sa.select(KnowledgeNote.id).where(KnowledgeNote.escalation_id == escalation.id)
-    return search.best(text, limit, search.ANY, own)
+    return search.best(text, limit, search.ANY, own, mark)
 
 
 # Written from a post-mortem --------------------------------------------------------------------
